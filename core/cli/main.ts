@@ -1,0 +1,182 @@
+import { Command, CommanderError, Option } from 'commander';
+import { formatKeyValues, formatPlan, formatStatus } from '../../reporters/console.js';
+import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
+import { GitmlError, UsageError } from '../errors.js';
+import { blake3Note } from '../hash/blake3.js';
+import { ProcessGroup } from '../run/processes.js';
+import { packageVersion } from './version.js';
+
+/** Where the CLI writes; the real process streams by default, buffers in tests. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/**
+ * Runs the CLI with `argv` (without the node and script entries) and resolves to the exit code:
+ * 0 success, 1 a stage failed, 2 invalid input or usage, 130/143 interrupted.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let verbose = false;
+  const line = (text: string) => io.out(`${text}\n`);
+  const warn = (text: string) => io.err(`${text}\n`);
+  const cwd = () => (program.opts<{ cd?: string }>().cd ?? process.cwd());
+  const quiet = () => program.opts<{ quiet?: boolean }>().quiet === true;
+
+  const program = new Command('gitml')
+    .description('Git-native, declarative ML pipelines: data, params and models content-hashed in ml.lock.json.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('-C, --cd <dir>', 'run as if started in <dir>')
+    .option('-q, --quiet', 'print only errors and requested output')
+    .option('-v, --verbose', 'print stack traces with errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  program.hook('preAction', () => {
+    verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+  });
+
+  program
+    .command('init')
+    .description('create .ml/ and a starter ml.yaml in the current directory')
+    .action(async () => {
+      const { init } = await import('../commands/init.js');
+      const r = init({ cwd: cwd() });
+      if (!r.created.length) line(`gitml is already set up in ${r.root}`);
+      else for (const f of r.created) line(`created ${f}`);
+      if (!r.git) warn('note: this directory is not in a git repository; run `git init` to version the pipeline');
+    });
+
+  program
+    .command('status')
+    .description('say which stages are out of date, and every reason why')
+    .argument('[stages...]', 'only these stages')
+    .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
+    .action(async (stages: string[], o: { json?: boolean }) => {
+      const { status } = await import('../commands/status.js');
+      const r = await status({ cwd: cwd(), targets: stages });
+      if (o.json) {
+        const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons }]));
+        line(JSON.stringify({ stages: plain }, null, 2));
+      } else for (const l of formatStatus(r.stages)) line(l);
+    });
+
+  program
+    .command('repro')
+    .description('run changed stages and what depends on them, in parallel where the graph allows')
+    .argument('[stages...]', 'these stages and their upstream (default: the whole pipeline)')
+    .option('-f, --force', 'run the selected stages even when nothing changed')
+    .option('--dry', 'print what would run and why; run nothing')
+    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
+    .option('--downstream', 'run the named stages and everything downstream of them')
+    .addOption(new Option('-j, --jobs <n>', 'stages to run at once (default: CPU cores)').argParser(positiveInt))
+    .action(async (stages: string[], o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number }) => {
+      if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
+      const { repro } = await import('../commands/repro.js');
+      const processes = new ProcessGroup();
+      const onSignal = (signal: NodeJS.Signals) => {
+        // A second Ctrl-C does not wait for the grace period.
+        if (processes.stopping) processes.stopAll('SIGKILL', 0);
+        else {
+          warn(`\nReceived ${signal}: stopping running stages; finished stages stay recorded.`);
+          processes.stopAll(signal);
+        }
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const print = quiet() ? () => {} : line;
+        const r = await repro({ cwd: cwd(), targets: stages, force: o.force, dry: o.dry, keepGoing: o.keepGoing, downstream: o.downstream, jobs: o.jobs, processes, print });
+        if (o.dry) for (const l of formatPlan(r.plan)) line(l);
+        else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  program
+    .command('dag')
+    .description('print the stage graph')
+    .argument('[stages...]', 'only these stages and their upstream')
+    .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
+    .action(async (stages: string[], o: { format: DagFormat }) => {
+      const { dag } = await import('../commands/dag.js');
+      io.out(renderDag(await dag({ cwd: cwd(), targets: stages }), o.format));
+    });
+
+  const params = program.command('params').description('parameters the pipeline reads');
+  params
+    .command('show')
+    .description('print every parameter in params.yaml and the params files stages name')
+    .option('--json', 'print {file: {key: value}}')
+    .action(async (o: { json?: boolean }) => {
+      const { paramsShow } = await import('../commands/params-show.js');
+      const r = await paramsShow({ cwd: cwd() });
+      if (o.json) line(JSON.stringify(r, null, 2));
+      else for (const l of formatKeyValues(r)) line(l);
+    });
+
+  const metrics = program.command('metrics').description('metrics files declared by stages');
+  metrics
+    .command('show')
+    .description('print the metrics declared in ml.yaml, flattened to dotted keys')
+    .option('--json', 'print {"metrics": {file: {key: value}}, "errors": {file: message}}')
+    .action(async (o: { json?: boolean }) => {
+      const { metricsShow } = await import('../commands/metrics-show.js');
+      const r = await metricsShow({ cwd: cwd() });
+      if (o.json) line(JSON.stringify(r, null, 2));
+      else {
+        for (const l of formatKeyValues(r.metrics)) line(l);
+        if (!Object.keys(r.metrics).length && !Object.keys(r.errors).length) line('No metrics declared in ml.yaml.');
+      }
+      for (const [file, message] of Object.entries(r.errors)) warn(`${file}: ${message}`);
+    });
+
+  program
+    .command('checkout')
+    .description('restore cached outputs so the workspace matches ml.lock.json')
+    .argument('[paths...]', 'only these outputs (or the outputs under these directories)')
+    .action(async (paths: string[]) => {
+      const { checkout } = await import('../commands/checkout.js');
+      const entries = await checkout({ cwd: cwd(), paths });
+      let failed = 0;
+      for (const e of entries) {
+        if (e.result === 'restored' && !quiet()) line(`restored ${e.path}`);
+        if (e.result === 'not-cached' && !quiet()) line(`skipped ${e.path}: ${e.message}`);
+        if (e.result === 'error') {
+          failed++;
+          warn(`error: ${e.message}`);
+        }
+      }
+      if (!quiet() && entries.every((e) => e.result === 'unchanged')) line('Every output already matches ml.lock.json.');
+      if (failed) throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    const note = blake3Note();
+    if (note && verbose) warn(`note: ${note}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    if (err instanceof GitmlError) {
+      warn(err.code === 'E_PIPELINE_INVALID' || err.code === 'E_GRAPH_INVALID' ? err.message : `error: ${err.message}`);
+      if (verbose && err.stack) warn(err.stack);
+      return err.exitCode;
+    }
+    warn(`internal error: ${(err as Error).message ?? String(err)}`);
+    if (err instanceof Error && err.stack) warn(err.stack);
+    return 2;
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a whole number >= 1, got \`${value}\``);
+  return n;
+}

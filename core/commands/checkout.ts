@@ -1,0 +1,50 @@
+import { GitmlError } from '../errors.js';
+import { acquireWorkspaceGuard } from '../run/guard.js';
+import { isWithin, workspacePath } from '../util/paths.js';
+import { relative, resolve } from 'node:path';
+import { Workspace } from '../workspace.js';
+import { UsageError } from '../errors.js';
+
+export interface CheckoutEntry {
+  path: string;
+  stage: string;
+  result: 'restored' | 'unchanged' | 'not-cached' | 'error';
+  message?: string;
+}
+
+/**
+ * Restores cached outputs so the workspace matches ml.lock.json. `paths` (relative to `cwd`) narrow it to the outputs
+ * at, under or above them. Files that already match are left alone. Outputs that could not be restored are reported
+ * with a reason and the rest still are.
+ */
+export async function checkout(opts: { cwd?: string; paths?: string[] } = {}): Promise<CheckoutEntry[]> {
+  const cwd = opts.cwd ?? process.cwd();
+  const ws = await Workspace.open(cwd);
+  const lock = ws.readLock();
+  const wanted = (opts.paths ?? []).map((p) => {
+    const rel = workspacePath('.', relative(ws.root, resolve(cwd, p)).split('\\').join('/'));
+    if (rel === undefined) throw new UsageError(`${p} is outside the workspace ${ws.root}`);
+    return rel;
+  });
+
+  const outs = Object.entries(lock.stages).flatMap(([stage, s]) => Object.entries(s.outs).map(([path, entry]) => ({ stage, path, entry })));
+  const selected = wanted.length ? outs.filter((o) => wanted.some((w) => isWithin(o.path, w) || isWithin(w, o.path))) : outs;
+  for (const w of wanted) {
+    if (!outs.some((o) => isWithin(o.path, w) || isWithin(w, o.path))) throw new UsageError(`${w} is not an output recorded in ml.lock.json`);
+  }
+
+  const release = acquireWorkspaceGuard(ws.root);
+  try {
+    return selected.map(({ stage, path, entry }): CheckoutEntry => {
+      if (entry.cache === false) return { path, stage, result: 'not-cached', message: 'not cached (cache: false); rerun its stage to recreate it' };
+      try {
+        return { path, stage, result: ws.cache.restore(path, entry, ws.hasher) };
+      } catch (err) {
+        if (err instanceof GitmlError) return { path, stage, result: 'error', message: err.message };
+        throw err;
+      }
+    });
+  } finally {
+    release();
+  }
+}

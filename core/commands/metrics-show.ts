@@ -1,0 +1,35 @@
+import { parse as parseYaml } from 'yaml';
+import { flattenKeys } from '../pipeline/params.js';
+import { Workspace } from '../workspace.js';
+
+export interface MetricsShowResult {
+  /** Metrics file -> dotted key -> value, for every file that could be read. */
+  metrics: Record<string, Record<string, unknown>>;
+  /** Metrics file -> why it could not be read. One bad file does not hide the others. */
+  errors: Record<string, string>;
+}
+
+/** Reads the metrics files declared in ml.yaml (JSON or YAML) and flattens them to dotted keys. */
+export async function metricsShow(opts: { cwd?: string } = {}): Promise<MetricsShowResult> {
+  const ws = await Workspace.open(opts.cwd ?? process.cwd());
+  const pipeline = ws.loadPipeline();
+  const result: MetricsShowResult = { metrics: {}, errors: {} };
+  for (const stage of pipeline.stages) {
+    for (const out of stage.outs) {
+      if (out.kind !== 'metric') continue;
+      const text = ws.readText(out.path);
+      if (text === null) {
+        result.errors[out.path] = `does not exist; run \`gitml repro ${stage.name}\``;
+        continue;
+      }
+      try {
+        const data = parseYaml(text) as unknown;
+        if (data === null || typeof data !== 'object' || Array.isArray(data)) result.errors[out.path] = 'is not a map of metrics';
+        else result.metrics[out.path] = flattenKeys(data);
+      } catch (err) {
+        result.errors[out.path] = `is not valid JSON or YAML (${(err as Error).message.split('\n')[0]})`;
+      }
+    }
+  }
+  return result;
+}

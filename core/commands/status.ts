@@ -1,0 +1,19 @@
+import type { StageStatus } from '../plan/stage-status.js';
+import { Workspace } from '../workspace.js';
+import { checkTargets } from './repro.js';
+
+export interface StatusResult {
+  stages: Record<string, StageStatus & { frozen?: true }>;
+}
+
+/** Says for each stage whether it is up to date with ml.yaml, params, its dependencies and outputs, and why not. */
+export async function status(opts: { cwd?: string; targets?: string[] } = {}): Promise<StatusResult> {
+  const ws = await Workspace.open(opts.cwd ?? process.cwd());
+  const graph = ws.loadGraph();
+  checkTargets(graph, opts.targets ?? []);
+  const names = opts.targets?.length ? opts.targets : graph.names;
+  const statuses = ws.status(graph, ws.readLock(), names);
+  const stages: StatusResult['stages'] = {};
+  for (const name of names) stages[name] = { ...statuses.get(name)!, ...(graph.stages.get(name)!.frozen ? { frozen: true as const } : {}) };
+  return { stages };
+}

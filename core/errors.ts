@@ -1,0 +1,109 @@
+/**
+ * Every failure gitml reports on purpose is a `GitmlError` with a stable `code`. The CLI maps the class to an exit
+ * code and prints `message`; `data` carries the structured detail and `cause` the original error.
+ */
+export type ExitCode = 0 | 1 | 2 | 130 | 143;
+
+export class GitmlError extends Error {
+  readonly code: string;
+  readonly data: Record<string, unknown>;
+  /** Exit status the CLI uses for this error: 2 for bad input or usage, 1 for a failed run. */
+  readonly exitCode: ExitCode;
+
+  constructor(code: string, message: string, opts: { data?: Record<string, unknown>; cause?: unknown; exitCode?: ExitCode } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.data = opts.data ?? {};
+    this.exitCode = opts.exitCode ?? 2;
+  }
+}
+
+/** One problem found in a user's file, with where it is. */
+export interface Problem {
+  file: string;
+  line?: number;
+  col?: number;
+  /** Key path inside the file, e.g. `stages.train.deps[1]`. */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+/** `ml.yaml` (or a params or vars file it reads) is invalid; `problems` lists every issue found, not only the first. */
+export class InvalidPipelineError extends GitmlError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super('E_PIPELINE_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    this.problems = problems;
+  }
+}
+
+/** The stage graph cannot be built: a cycle, overlapping outputs, a missing dependency, a path outside the workspace. */
+export class InvalidGraphError extends GitmlError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super('E_GRAPH_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    this.problems = problems;
+  }
+}
+
+export class LockfileCorruptError extends GitmlError {
+  constructor(file: string, reason: string, cause?: unknown) {
+    super('E_LOCKFILE_CORRUPT', `${file}: ${reason}. Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`, {
+      data: { file, reason },
+      cause,
+    });
+  }
+}
+
+export class WorkspaceNotFoundError extends GitmlError {
+  constructor(cwd: string) {
+    super('E_NO_WORKSPACE', `no ml.yaml found in ${cwd} or any parent directory; run \`gitml init\` to start one`, { data: { cwd } });
+  }
+}
+
+export class UnknownStageError extends GitmlError {
+  constructor(name: string, suggestion: string | undefined) {
+    super('E_UNKNOWN_STAGE', `unknown stage \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`, { data: { name } });
+  }
+}
+
+export class CacheMissError extends GitmlError {
+  constructor(path: string, hash: string) {
+    super('E_CACHE_MISS', `${path}: object ${hash} is not in the cache; run \`gitml repro\` to rebuild it`, { data: { path, hash }, exitCode: 1 });
+  }
+}
+
+export class StageFailedError extends GitmlError {
+  constructor(failed: string[]) {
+    super('E_STAGE_FAILED', `${failed.length === 1 ? 'stage' : 'stages'} failed: ${failed.join(', ')}`, { data: { failed }, exitCode: 1 });
+  }
+}
+
+export class InterruptedError extends GitmlError {
+  constructor(signal: 'SIGINT' | 'SIGTERM') {
+    super('E_INTERRUPTED', `interrupted by ${signal}; finished stages are recorded in ml.lock.json`, {
+      data: { signal },
+      exitCode: signal === 'SIGINT' ? 130 : 143,
+    });
+  }
+}
+
+export class WorkspaceBusyError extends GitmlError {
+  constructor(pid: number, file: string) {
+    super('E_WORKSPACE_BUSY', `another gitml process (pid ${pid}) is running in this workspace; wait for it or remove ${file} if it is gone`, {
+      data: { pid, file },
+    });
+  }
+}
+
+export class UsageError extends GitmlError {
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}

@@ -1,0 +1,55 @@
+/* Generated from schemas/lock.schema.json by scripts/gen-types.mjs; do not edit by hand. */
+
+/**
+ * ml.lock.json: what each stage last ran with and produced.
+ */
+export interface Lockfile {
+  schema: '1';
+  stages: {
+    [k: string]: StageLock;
+  };
+}
+/**
+ * This interface was referenced by `Lockfile`'s JSON-Schema
+ * via the `definition` "stageLock".
+ */
+export interface StageLock {
+  cmd: string[];
+  wdir?: string;
+  env?: {
+    [k: string]: string;
+  };
+  deps: {
+    [k: string]: LockEntry;
+  };
+  /**
+   * Parameter values by file, then by dotted key.
+   */
+  params?: {
+    [k: string]: {
+      [k: string]: unknown;
+    };
+  };
+  outs: {
+    [k: string]: LockEntry;
+  };
+}
+/**
+ * This interface was referenced by `Lockfile`'s JSON-Schema
+ * via the `definition` "entry".
+ */
+export interface LockEntry {
+  hash: string;
+  /**
+   * Bytes; for a directory, the sum over its files.
+   */
+  size: number;
+  /**
+   * Present for directories: how many files they hold.
+   */
+  nfiles?: number;
+  /**
+   * Present when the output is not saved in the cache.
+   */
+  cache?: false;
+}

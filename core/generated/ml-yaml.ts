@@ -1,0 +1,128 @@
+/* Generated from schemas/ml.schema.json by scripts/gen-types.mjs; do not edit by hand. */
+
+/**
+ * A shell command, or a list run in order (stopping at the first failure).
+ *
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "cmd".
+ */
+export type Cmd = string | [string, ...string[]];
+/**
+ * A key of params.yaml (dotted), or `{file: [keys]}`, or `{file: null}` for the whole file.
+ *
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "paramEntry".
+ */
+export type ParamEntry =
+  | string
+  | {
+      [k: string]: null | string[];
+    };
+/**
+ * A path, or `{path: {cache, persist}}`.
+ *
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "outEntry".
+ */
+export type OutEntry =
+  | string
+  | {
+      [k: string]: OutOptions;
+    };
+
+/**
+ * A gitml pipeline (ml.yaml).
+ */
+export interface MlYaml {
+  /**
+   * Values for ${...} interpolation: inline maps, or files (`file.yaml` or `file.yaml:key1,key2`).
+   */
+  vars?: (
+    | string
+    | {
+        [k: string]: unknown;
+      }
+  )[];
+  stages: {
+    [k: string]: StageEntry;
+  };
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "stageEntry".
+ */
+export interface StageEntry {
+  cmd?: Cmd;
+  deps?: string[];
+  params?: ParamEntry[];
+  outs?: OutEntry[];
+  metrics?: OutEntry[];
+  plots?: OutEntry[];
+  wdir?: string;
+  env?: {
+    [k: string]: string | number | boolean;
+  };
+  desc?: string;
+  frozen?: boolean;
+  always_changed?: boolean;
+  resources?: Resources;
+  /**
+   * A list or map (or a ${...} naming one); the stage is expanded into `name@item` stages from `do`.
+   */
+  foreach?:
+    | [unknown, ...unknown[]]
+    | {
+        [k: string]: unknown;
+      }
+    | string;
+  do?: StageBody;
+  /**
+   * Named lists; one stage per combination, named `name@v1-v2`.
+   */
+  matrix?: {
+    [k: string]: [unknown, ...unknown[]] | string;
+  };
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "outOptions".
+ */
+export interface OutOptions {
+  /**
+   * Save the output in .ml/cache. Default true for outs, false for metrics and plots.
+   */
+  cache?: boolean;
+  /**
+   * Keep the output in place when the stage reruns instead of deleting it first. Default false.
+   */
+  persist?: boolean;
+  desc?: string;
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "resources".
+ */
+export interface Resources {
+  gpu?: number;
+  labels?: string[];
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "stageBody".
+ */
+export interface StageBody {
+  cmd: Cmd;
+  deps?: string[];
+  params?: ParamEntry[];
+  outs?: OutEntry[];
+  metrics?: OutEntry[];
+  plots?: OutEntry[];
+  wdir?: string;
+  env?: {
+    [k: string]: string | number | boolean;
+  };
+  desc?: string;
+  frozen?: boolean;
+  always_changed?: boolean;
+  resources?: Resources;
+}

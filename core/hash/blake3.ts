@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+
+/** Incremental BLAKE3; `digest()` returns lowercase hex. */
+export interface Blake3 {
+  update(data: Uint8Array): void;
+  digest(): string;
+}
+
+export const HASH_ALGORITHM = 'blake3';
+
+let factory: (() => Blake3) | undefined;
+let note: string | undefined;
+
+/**
+ * Loads the native BLAKE3 binding, or falls back to the portable WebAssembly build (same digests, slower) when the
+ * native module cannot load on this platform.
+ */
+export async function loadBlake3(): Promise<() => Blake3> {
+  if (factory) return factory;
+  try {
+    const native = createRequire(import.meta.url)('@napi-rs/blake-hash') as typeof import('@napi-rs/blake-hash');
+    factory = () => {
+      const h = new native.Blake3Hasher();
+      return { update: (d) => void h.update(Buffer.from(d.buffer, d.byteOffset, d.byteLength)), digest: () => h.digest('hex') };
+    };
+  } catch (err) {
+    const { createBLAKE3 } = await import('hash-wasm');
+    const wasm = await createBLAKE3();
+    note = `native BLAKE3 unavailable (${(err as Error).message.split('\n')[0]}); using the portable build`;
+    factory = () => {
+      wasm.init();
+      return { update: (d) => void wasm.update(d), digest: () => wasm.digest('hex') };
+    };
+  }
+  return factory;
+}
+
+/** Set when the portable fallback is in use, so the CLI can say so once. */
+export function blake3Note(): string | undefined {
+  return note;
+}

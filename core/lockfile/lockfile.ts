@@ -1,0 +1,45 @@
+import { Ajv } from 'ajv';
+import lockSchema from '../../schemas/lock.schema.json' with { type: 'json' };
+import { LockfileCorruptError } from '../errors.js';
+import type { Lockfile, LockEntry, StageLock } from '../generated/lockfile.js';
+import { canonicalJson } from '../util/canonical.js';
+
+export type { Lockfile, LockEntry, StageLock };
+
+export const LOCKFILE = 'ml.lock.json';
+export const LOCKFILE_SCHEMA = '1';
+
+export function emptyLockfile(): Lockfile {
+  return { schema: LOCKFILE_SCHEMA, stages: {} };
+}
+
+let validate: ReturnType<Ajv['compile']> | undefined;
+
+/** Parses and validates lockfile text; a damaged file is an `E_LOCKFILE_CORRUPT` error naming the problem. */
+export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new LockfileCorruptError(file, `not valid JSON (${(err as Error).message})`, err);
+  }
+  if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {
+    throw new LockfileCorruptError(file, `schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`);
+  }
+  validate ??= new Ajv({ allErrors: true, strict: false }).compile(lockSchema);
+  if (!validate(value)) {
+    const first = validate.errors![0]!;
+    const where = first.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : 'top level';
+    const detail = first.keyword === 'additionalProperties' ? `unknown key \`${String(first.params.additionalProperty)}\`` : first.message;
+    throw new LockfileCorruptError(file, `${where}: ${detail}`);
+  }
+  return value as Lockfile;
+}
+
+/**
+ * The one serializer: sorted keys, two-space indent, trailing newline. Each stage is its own block that starts with
+ * its stable `cmd`, so branches that change different stages merge without conflict.
+ */
+export function serializeLockfile(lock: Lockfile): string {
+  return `${canonicalJson(lock, 2)}\n`;
+}

@@ -1,0 +1,45 @@
+import { LineCounter, parseDocument } from 'yaml';
+import type { Problem } from '../errors.js';
+import { compareStrings } from '../util/canonical.js';
+import type { ReadText } from './types.js';
+
+/** Reads a YAML or JSON params file (JSON is YAML) into a map, or says what is wrong with it. */
+export function readParamsFile(path: string, readText: ReadText): { value: Record<string, unknown> } | { problem: Problem } {
+  const text = readText(path);
+  if (text === null) return { problem: { file: path, path: '', message: `params file \`${path}\` does not exist` } };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const { line, col } = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+    return { problem: { file: path, line, col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` } };
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return { value: {} };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { problem: { file: path, line: 1, col: 1, path: '', message: 'a params file must hold a map of keys' } };
+  }
+  return { value: value as Record<string, unknown> };
+}
+
+/** Looks up a dotted key (`train.optimizer.lr`). */
+export function getKey(data: Record<string, unknown>, key: string): { found: boolean; value: unknown } {
+  let v: unknown = data;
+  for (const part of key.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, part)) return { found: false, value: undefined };
+    v = (v as Record<string, unknown>)[part];
+  }
+  return { found: true, value: v };
+}
+
+/** Flattens nested maps to dotted keys; lists and scalars are leaves. */
+export function flattenKeys(data: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    const keys = Object.keys(data).sort(compareStrings);
+    if (keys.length === 0 && prefix) out[prefix] = {};
+    for (const k of keys) flattenKeys((data as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = data;
+  }
+  return out;
+}

@@ -1,0 +1,305 @@
+import { LineCounter, parseDocument, YAMLParseError } from 'yaml';
+import type { Problem } from '../errors.js';
+import { compareStrings } from '../util/canonical.js';
+import { workspacePath } from '../util/paths.js';
+import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
+import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
+import { readParamsFile, getKey, flattenKeys } from './params.js';
+import { checkMlSchema } from './schema.js';
+import type { MlYaml, Out, OutEntry, OutKind, ParamEntry, Pipeline, ReadText, Stage, StageBody } from './types.js';
+
+export const PIPELINE_FILE = 'ml.yaml';
+export const DEFAULT_PARAMS_FILE = 'params.yaml';
+
+export interface ParseResult {
+  /** Present when there were no problems. */
+  pipeline?: Pipeline;
+  problems: Problem[];
+}
+
+/**
+ * Parses, validates and expands an ml.yaml text into a typed `Pipeline`. Pure: params and vars files are read
+ * through `readText`. Every problem found is returned, each with file, line and column.
+ */
+export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_FILE): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const problems: Problem[] = [];
+
+  if (doc.errors.length) {
+    for (const err of doc.errors) problems.push(yamlProblem(file, text, err, lines));
+    return { problems };
+  }
+  const locate = makeLocator(doc, lines);
+  const raw = doc.toJS() as unknown;
+  if (raw === null || raw === undefined) {
+    return { problems: [{ file, line: 1, col: 1, path: '', message: 'the file is empty; it needs a `stages:` map' }] };
+  }
+  for (const issue of checkMlSchema(raw)) {
+    problems.push({ file, ...locate(issue.path, { key: issue.key }), path: formatKeyPath(issue.path), message: issue.message });
+  }
+  if (problems.length) return { problems };
+
+  const ml = raw as MlYaml;
+  const ctx = new Context(file, locate, readText, problems);
+  const scopes: Scopes = { local: {}, vars: ctx.loadVars(ml.vars ?? []), params: ctx.defaultParams() };
+
+  const stages: Stage[] = [];
+  const names = new Map<string, KeyPath>();
+  for (const [name, entry] of Object.entries(ml.stages)) {
+    for (const instance of ctx.expand(name, entry, scopes)) {
+      const previous = names.get(instance.name);
+      if (previous) {
+        ctx.problem(['stages', name], `duplicate stage name \`${instance.name}\` (also produced by ${formatKeyPath(previous)})`, true);
+        continue;
+      }
+      names.set(instance.name, ['stages', name]);
+      const stage = ctx.resolveStage(instance.name, instance.body, instance.bodyPath, { ...scopes, local: instance.local }, ['stages', name]);
+      if (stage) stages.push(stage);
+    }
+  }
+  if (problems.length) return { problems };
+  return { pipeline: { stages }, problems };
+}
+
+interface Instance {
+  name: string;
+  body: StageBody;
+  bodyPath: KeyPath;
+  local: Record<string, unknown>;
+}
+
+class Context {
+  private readonly paramFiles = new Map<string, Record<string, unknown> | undefined>();
+
+  constructor(
+    readonly file: string,
+    readonly locate: Locator,
+    readonly readText: ReadText,
+    readonly problems: Problem[],
+  ) {}
+
+  problem(path: KeyPath, message: string, key = false): void {
+    this.problems.push({ file: this.file, ...this.locate(path, { key }), path: formatKeyPath(path), message });
+  }
+
+  /** The default params file is also a scope for `${...}`; a missing one is simply empty. */
+  defaultParams(): Record<string, unknown> {
+    if (this.readText(DEFAULT_PARAMS_FILE) === null) return {};
+    return this.params(DEFAULT_PARAMS_FILE, ['stages']) ?? {};
+  }
+
+  loadVars(entries: NonNullable<MlYaml['vars']>): Record<string, unknown> {
+    const vars: Record<string, unknown> = {};
+    const from = new Map<string, string>();
+    entries.forEach((entry, i) => {
+      let values: Record<string, unknown>;
+      let source: string;
+      if (typeof entry === 'string') {
+        const [path, keys] = entry.split(':', 2) as [string, string | undefined];
+        const data = this.params(path, ['vars', i]);
+        if (!data) return;
+        source = path;
+        if (keys === undefined) values = data;
+        else {
+          values = {};
+          for (const key of keys.split(',').map((k) => k.trim()).filter(Boolean)) {
+            const hit = getKey(data, key);
+            if (!hit.found) this.problem(['vars', i], `${path} has no key \`${key}\``);
+            else values[key.split('.')[0]!] = (data as Record<string, unknown>)[key.split('.')[0]!];
+          }
+        }
+      } else {
+        values = entry;
+        source = `vars[${i}]`;
+      }
+      for (const [k, v] of Object.entries(values)) {
+        if (from.has(k)) this.problem(['vars', i], `var \`${k}\` is defined twice (${from.get(k)} and ${source})`);
+        from.set(k, source);
+        vars[k] = v;
+      }
+    });
+    return vars;
+  }
+
+  params(path: string, where: KeyPath): Record<string, unknown> | undefined {
+    if (this.paramFiles.has(path)) return this.paramFiles.get(path);
+    const parsed = readParamsFile(path, this.readText);
+    if ('problem' in parsed) {
+      if (parsed.problem.line !== undefined) this.problems.push(parsed.problem);
+      else this.problem(where, parsed.problem.message);
+      this.paramFiles.set(path, undefined);
+      return undefined;
+    }
+    this.paramFiles.set(path, parsed.value);
+    return parsed.value;
+  }
+
+  expand(name: string, entry: MlYaml['stages'][string], scopes: Scopes): Instance[] {
+    const path: KeyPath = ['stages', name];
+    if (entry.foreach !== undefined) {
+      let items: unknown = entry.foreach;
+      if (typeof items === 'string') {
+        items = this.interp(items, [...path, 'foreach'], scopes, [], true);
+        if (items === undefined) return [];
+        if (items === null || typeof items !== 'object') {
+          this.problem([...path, 'foreach'], `must name a list or a map, but \`${entry.foreach as string}\` is ${String(items)}`);
+          return [];
+        }
+      }
+      const body = entry.do!;
+      const bodyPath = [...path, 'do'];
+      if (Array.isArray(items)) {
+        return items.map((item, i) => ({ name: `${name}@${isScalar(item) ? String(item) : i}`, body, bodyPath, local: { item } }));
+      }
+      return Object.entries(items as Record<string, unknown>).map(([key, item]) => ({ name: `${name}@${key}`, body, bodyPath, local: { key, item } }));
+    }
+
+    const { foreach: _f, do: _d, matrix, ...body } = entry;
+    if (!matrix) return [{ name, body: body as StageBody, bodyPath: path, local: {} }];
+
+    let combos: { parts: string[]; item: Record<string, unknown> }[] = [{ parts: [], item: {} }];
+    for (const [dim, raw] of Object.entries(matrix)) {
+      let values: unknown = raw;
+      if (typeof raw === 'string') values = this.interp(raw, [...path, 'matrix', dim], scopes, [], true);
+      if (!Array.isArray(values) || values.length === 0) {
+        if (values !== undefined) this.problem([...path, 'matrix', dim], 'must be a non-empty list');
+        return [];
+      }
+      const list = values;
+      combos = combos.flatMap((c) => list.map((v, i) => ({ parts: [...c.parts, isScalar(v) ? String(v) : String(i)], item: { ...c.item, [dim]: v } })));
+    }
+    return combos.map((c) => ({ name: `${name}@${c.parts.join('-')}`, body: body as StageBody, bodyPath: path, local: { item: c.item } }));
+  }
+
+  /** Interpolates one string; on failure records a problem and returns `undefined`. */
+  interp(text: string, path: KeyPath, scopes: Scopes, paramRefs: string[], keepType = false): unknown {
+    try {
+      const r = interpolate(text, scopes, { keepType });
+      paramRefs.push(...r.paramRefs);
+      return r.value;
+    } catch (err) {
+      if (err instanceof InterpolationError) {
+        this.problem(path, err.message);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** Interpolates every string (and map key) in a stage body. */
+  interpDeep(value: unknown, path: KeyPath, scopes: Scopes, paramRefs: string[]): unknown {
+    if (typeof value === 'string') return this.interp(value, path, scopes, paramRefs) ?? value;
+    if (Array.isArray(value)) return value.map((v, i) => this.interpDeep(v, [...path, i], scopes, paramRefs));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const key = String(this.interp(k, [...path, k], scopes, paramRefs) ?? k);
+        out[key] = this.interpDeep(v, [...path, k], scopes, paramRefs);
+      }
+      return out;
+    }
+    return value;
+  }
+
+  resolveStage(name: string, rawBody: StageBody, bodyPath: KeyPath, scopes: Scopes, stagePath: KeyPath): Stage | undefined {
+    const before = this.problems.length;
+    const paramRefs: string[] = [];
+    const body = this.interpDeep(rawBody, bodyPath, scopes, paramRefs) as StageBody;
+
+    const wdir = workspacePath('.', body.wdir ?? '.');
+    if (wdir === undefined) this.problem([...bodyPath, 'wdir'], `\`${body.wdir}\` leaves the workspace`);
+    const base = wdir ?? '.';
+    const toPath = (p: string, where: KeyPath): string | undefined => {
+      const resolved = workspacePath(base, p);
+      if (resolved === undefined) this.problem(where, `\`${p}\` leaves the workspace; paths must be relative and stay inside it`);
+      else if (resolved === '.') this.problem(where, `\`${p}\` is the whole workspace; name a file or directory inside it`);
+      return resolved === '.' ? undefined : resolved;
+    };
+
+    const deps = new Set<string>();
+    (body.deps ?? []).forEach((d, i) => {
+      const p = toPath(d, [...bodyPath, 'deps', i]);
+      if (p) deps.add(p);
+    });
+
+    const outs: Out[] = [];
+    const outField = (field: 'outs' | 'metrics' | 'plots', kind: OutKind) => {
+      (body[field] ?? []).forEach((entry: OutEntry, i) => {
+        const [raw, opts] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry)[0]!;
+        const p = toPath(raw, [...bodyPath, field, i]);
+        if (!p) return;
+        if (outs.some((o) => o.path === p)) {
+          this.problem([...bodyPath, field, i], `\`${p}\` is declared twice in this stage`);
+          return;
+        }
+        outs.push({ path: p, kind, cache: opts.cache ?? kind === 'out', persist: opts.persist ?? false });
+      });
+    };
+    outField('outs', 'out');
+    outField('metrics', 'metric');
+    outField('plots', 'plot');
+
+    const params: Record<string, Record<string, unknown>> = {};
+    const addParam = (file: string, key: string | null, where: KeyPath) => {
+      const data = this.params(file, where);
+      if (!data) return;
+      const slot = (params[file] ??= {});
+      if (key === null) {
+        Object.assign(slot, flattenKeys(data));
+        return;
+      }
+      const hit = getKey(data, key);
+      if (!hit.found) this.problem(where, `${file} has no key \`${key}\``);
+      else slot[key] = hit.value;
+    };
+    (body.params ?? []).forEach((entry: ParamEntry, i) => {
+      const where = [...bodyPath, 'params', i];
+      if (typeof entry === 'string') {
+        const file = workspacePath(base, DEFAULT_PARAMS_FILE) ?? DEFAULT_PARAMS_FILE;
+        addParam(file, entry, where);
+        return;
+      }
+      for (const [rawFile, keys] of Object.entries(entry)) {
+        const file = toPath(rawFile, where);
+        if (!file) continue;
+        if (keys === null) addParam(file, null, [...where, rawFile]);
+        else for (const key of keys) addParam(file, key, [...where, rawFile]);
+      }
+    });
+    // A param read through ${...} is a dependency too, exactly as if it were listed under `params`.
+    for (const key of paramRefs) addParam(DEFAULT_PARAMS_FILE, key, bodyPath);
+
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body.env ?? {})) env[k] = String(v);
+
+    if (this.problems.length > before) return undefined;
+    return {
+      name,
+      cmd: typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd],
+      wdir: base,
+      env,
+      deps: [...deps].sort(compareStrings),
+      params,
+      outs,
+      ...(body.desc !== undefined ? { desc: body.desc } : {}),
+      frozen: body.frozen ?? false,
+      alwaysChanged: body.always_changed ?? false,
+      resources: { gpu: body.resources?.gpu ?? 0, labels: body.resources?.labels ?? [] },
+      origin: this.locate(stagePath, { key: true }),
+    };
+  }
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+function yamlProblem(file: string, text: string, err: YAMLParseError, lines: LineCounter): Problem {
+  const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = /^["']?([^"':\n]+)/.exec(text.slice(err.pos[0]))?.[1]?.trim() ?? '';
+    return { file, line: pos.line, col: pos.col, path: '', message: `duplicate key \`${key}\` (a stage or key may appear only once)` };
+  }
+  return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` };
+}

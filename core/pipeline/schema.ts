@@ -1,0 +1,128 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import mlSchema from '../../schemas/ml.schema.json' with { type: 'json' };
+import type { KeyPath } from './locate.js';
+
+/** A schema violation, already phrased for a user; `key` means the location is a map key rather than a value. */
+export interface SchemaIssue {
+  path: KeyPath;
+  key?: boolean;
+  message: string;
+}
+
+let validate: ReturnType<Ajv['compile']> | undefined;
+
+/** Validates a parsed ml.yaml against schemas/ml.schema.json and returns every problem (empty when valid). */
+export function checkMlSchema(value: unknown): SchemaIssue[] {
+  validate ??= new Ajv({ allErrors: true, strict: false }).compile(mlSchema);
+  if (validate(value)) return [];
+  return describeErrors(validate.errors ?? [], value);
+}
+
+function describeErrors(errors: ErrorObject[], value: unknown): SchemaIssue[] {
+  // An anyOf that fails reports each branch too; keep only its own summary at that location.
+  const anyOfAt = errors.filter((e) => e.keyword === 'anyOf');
+  const shadowed = (e: ErrorObject) =>
+    anyOfAt.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath));
+
+  const issues: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if' || shadowed(e)) continue;
+    const path = toPath(e.instancePath);
+    const issue = describe(e, path, value);
+    if (!issue) continue;
+    const id = `${issue.path.join('\0')}\0${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | undefined {
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(e.params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+      const guess = allowed.length ? closest(name, allowed) : undefined;
+      const hint = guess && editDistanceOk(name, guess) ? `; did you mean \`${guess}\`?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
+      return { path: [...path, name], key: true, message: `unknown key \`${name}\`${hint}` };
+    }
+    case 'required': {
+      const missing = String(e.params.missingProperty);
+      if (missing === 'do') return { path, message: 'a `foreach` stage needs a `do:` block holding the stage to repeat' };
+      return { path, message: `missing \`${missing}\`` };
+    }
+    case 'propertyNames':
+      return undefined; // reported by the nested `pattern` error with the offending name
+    case 'pattern':
+      if (e.propertyName !== undefined || (e.params as { propertyName?: string }).propertyName !== undefined) {
+        const name = e.propertyName ?? String((e.params as { propertyName?: string }).propertyName);
+        return { path: [...path, name], key: true, message: `invalid stage name \`${name}\`: use letters, digits, \`_\`, \`.\` and \`-\`` };
+      }
+      return { path, message: `must match ${String(e.params.pattern)}` };
+    case 'type':
+      return { path, message: `expected ${article(String(e.params.type))}, got ${kindOf(valueAt(root, path))}` };
+    case 'anyOf':
+      return { path, message: `expected ${expectation(e.schema as unknown[])}, got ${kindOf(valueAt(root, path))}` };
+    case 'minItems':
+      return { path, message: `must not be empty` };
+    case 'minProperties':
+      return { path, message: `must not be empty` };
+    case 'maxProperties':
+      return { path, message: `must name exactly one path` };
+    case 'minLength':
+      return { path, message: `must not be an empty string` };
+    case 'minimum':
+      return { path, message: `must be >= ${String(e.params.limit)}` };
+    default:
+      return { path, message: e.message ?? 'is invalid' };
+  }
+}
+
+function editDistanceOk(a: string, b: string): boolean {
+  // closest() always answers; only suggest names that are plausibly a typo.
+  return distance(a, b) <= Math.max(2, Math.floor(b.length / 3));
+}
+
+function toPath(pointer: string): KeyPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(root: unknown, path: KeyPath): unknown {
+  let v = root;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined;
+  return v;
+}
+
+export function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return `the string "${v}"`;
+  return `${article(typeof v)} (${String(v)})`;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'nothing' };
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
+}
+
+function expectation(branches: unknown[]): string {
+  const parts = branches.map((b) => {
+    const s = b as { type?: string; items?: { type?: string; $ref?: string }; $ref?: string };
+    if (s.type === 'array') return s.items?.type === 'string' ? 'a list of strings' : 'a list';
+    if (s.type === 'object') return 'a map';
+    return article(String(s.type ?? 'value'));
+  });
+  return [...new Set(parts)].join(' or ');
+}

@@ -1,0 +1,49 @@
+import type { Resources } from '../generated/ml-yaml.js';
+
+export type { MlYaml, StageEntry, StageBody, OutEntry, ParamEntry, OutOptions, Resources } from '../generated/ml-yaml.js';
+
+/** Where something was declared in ml.yaml (1-based). */
+export interface Origin {
+  line: number;
+  col: number;
+}
+
+export type OutKind = 'out' | 'metric' | 'plot';
+
+export interface Out {
+  /** Workspace-relative POSIX path. */
+  path: string;
+  kind: OutKind;
+  /** Saved in `.ml/cache` (default true for outs, false for metrics and plots). */
+  cache: boolean;
+  /** Left in place when the stage reruns instead of being deleted first. */
+  persist: boolean;
+}
+
+/** A stage after `foreach`/`matrix` expansion and `${...}` interpolation, with every path workspace-relative. */
+export interface Stage {
+  name: string;
+  /** Shell commands, run in order in `wdir`. */
+  cmd: string[];
+  /** Workspace-relative directory the commands run in (`.` for the root). */
+  wdir: string;
+  env: Record<string, string>;
+  /** Workspace-relative dependency paths, sorted. */
+  deps: string[];
+  /** Parameter values this stage depends on: params file -> dotted key -> value. */
+  params: Record<string, Record<string, unknown>>;
+  outs: Out[];
+  desc?: string;
+  frozen: boolean;
+  alwaysChanged: boolean;
+  resources: Required<Resources>;
+  origin: Origin;
+}
+
+export interface Pipeline {
+  /** Stages in declaration order. */
+  stages: Stage[];
+}
+
+/** Reads a workspace file as text, or returns `null` when it does not exist. */
+export type ReadText = (path: string) => string | null;

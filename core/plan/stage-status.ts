@@ -1,0 +1,74 @@
+import type { HashInfo } from '../hash/hash-path.js';
+import type { StageLock } from '../lockfile/lockfile.js';
+import type { Stage } from '../pipeline/types.js';
+import { jsonEqual } from '../util/canonical.js';
+
+export interface StageStatus {
+  changed: boolean;
+  /** Every reason, cheapest first: definition, then params, then dependencies, then outputs. */
+  reasons: string[];
+}
+
+/** Current content hash of a workspace path, or `null` when missing. Injected so that this module stays pure. */
+export type HashOf = (path: string) => HashInfo | null;
+
+/**
+ * Compares a stage as declared (and its files as they are now) with what the lockfile recorded when it last ran.
+ * A frozen stage is never changed.
+ */
+export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: HashOf): StageStatus {
+  if (stage.frozen) return { changed: false, reasons: [] };
+  if (!lock) return { changed: true, reasons: ['never run'] };
+  const reasons: string[] = [];
+  if (stage.alwaysChanged) reasons.push('always changed');
+  if (!jsonEqual(stage.cmd, lock.cmd)) reasons.push('command changed');
+  if (stage.wdir !== (lock.wdir ?? '.')) reasons.push(`working directory changed \`${lock.wdir ?? '.'} -> ${stage.wdir}\``);
+  reasons.push(...diffRecords('env', lock.env ?? {}, stage.env));
+  reasons.push(...paramReasons(stage.params, lock.params ?? {}));
+
+  for (const dep of stage.deps) {
+    const locked = lock.deps[dep];
+    const now = hashOf(dep);
+    if (!locked) reasons.push(`dep \`${dep}\` added`);
+    else if (!now) reasons.push(`dep \`${dep}\` deleted`);
+    else if (now.hash !== locked.hash) reasons.push(`dep \`${dep}\` modified`);
+  }
+  for (const dep of Object.keys(lock.deps)) if (!stage.deps.includes(dep)) reasons.push(`dep \`${dep}\` removed`);
+
+  for (const out of stage.outs) {
+    const locked = lock.outs[out.path];
+    const now = hashOf(out.path);
+    if (!locked) reasons.push(`out \`${out.path}\` added`);
+    else if (!now) reasons.push(`out \`${out.path}\` missing`);
+    else if (now.hash !== locked.hash) reasons.push(`out \`${out.path}\` modified`);
+  }
+  for (const path of Object.keys(lock.outs)) if (!stage.outs.some((o) => o.path === path)) reasons.push(`out \`${path}\` removed`);
+
+  return { changed: reasons.length > 0, reasons };
+}
+
+function paramReasons(now: Record<string, Record<string, unknown>>, locked: Record<string, Record<string, unknown>>): string[] {
+  const reasons: string[] = [];
+  const files = new Set([...Object.keys(now), ...Object.keys(locked)]);
+  for (const file of files) {
+    // Keys of the default file read best bare; others carry their file.
+    const label = (key: string) => (file === 'params.yaml' ? key : `${file}:${key}`);
+    const a = locked[file] ?? {};
+    const b = now[file] ?? {};
+    for (const key of Object.keys(b)) {
+      if (!Object.hasOwn(a, key)) reasons.push(`param \`${label(key)}\` added`);
+      else if (!jsonEqual(a[key], b[key])) reasons.push(`param \`${label(key)}\` changed \`${show(a[key])} -> ${show(b[key])}\``);
+    }
+    for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) reasons.push(`param \`${label(key)}\` removed`);
+  }
+  return reasons;
+}
+
+function diffRecords(what: string, a: Record<string, string>, b: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => a[k] !== b[k]).map((k) => `${what} \`${k}\` ${a[k] === undefined ? 'added' : b[k] === undefined ? 'removed' : 'changed'}`);
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HashInfo, PathHasher } from '../hash/hash-path.js';
+import type { Stage } from '../pipeline/types.js';
+import type { ProcessGroup } from './processes.js';
+
+export const LOGS_DIR = '.ml/logs';
+const TAIL_LINES = 20;
+
+export interface RunStageOptions {
+  root: string;
+  stage: Stage;
+  hasher: PathHasher;
+  processes: ProcessGroup;
+  /** Receives each output line of the stage, already prefixed with its name. */
+  print: (line: string) => void;
+}
+
+export type RunStageResult =
+  | { ok: true; deps: Map<string, HashInfo>; outs: Map<string, HashInfo> }
+  | { ok: false; message: string; tail: string[] };
+
+/**
+ * Runs one stage: hashes its dependencies, deletes its non-persistent outputs, runs each command through the shell
+ * in `wdir`, streams and logs the output, checks every output exists and hashes it. Commits nothing: the caller
+ * records the result.
+ */
+export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
+  const { root, stage, hasher } = opts;
+  const deps = new Map<string, HashInfo>();
+  for (const dep of stage.deps) {
+    const info = hasher.hash(dep);
+    if (!info) return { ok: false, message: `dependency \`${dep}\` does not exist`, tail: [] };
+    deps.set(dep, info);
+  }
+
+  for (const out of stage.outs) {
+    if (!out.persist) rmSync(join(root, out.path), { recursive: true, force: true });
+    hasher.forget(out.path);
+  }
+
+  mkdirSync(join(root, LOGS_DIR), { recursive: true });
+  const log = createWriteStream(join(root, LOGS_DIR, `${stage.name}.log`));
+  const tail: string[] = [];
+  const emit = (line: string) => {
+    log.write(`${line}\n`);
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    opts.print(`[${stage.name}] ${line}`);
+  };
+
+  try {
+    for (const cmd of stage.cmd) {
+      log.write(`$ ${cmd}\n`);
+      const result = await runCommand(cmd, join(root, stage.wdir), stage.env, opts.processes, emit);
+      if (result !== 0) {
+        const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
+        return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
+      }
+    }
+  } finally {
+    await new Promise<void>((res) => log.end(res));
+  }
+
+  const outs = new Map<string, HashInfo>();
+  const missing: string[] = [];
+  for (const out of stage.outs) {
+    hasher.forget(out.path);
+    const info = hasher.hash(out.path);
+    if (info) outs.set(out.path, info);
+    else missing.push(out.path);
+  }
+  if (missing.length) {
+    return { ok: false, message: `the commands succeeded but did not create ${missing.map((m) => `\`${m}\``).join(', ')}`, tail };
+  }
+  return { ok: true, deps, outs };
+}
+
+/** Resolves to the exit code, or the signal name when the command was killed. */
+function runCommand(cmd: string, cwd: string, env: Record<string, string>, processes: ProcessGroup, emit: (line: string) => void): Promise<number | string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, {
+      cwd,
+      env: { ...process.env, ...env },
+      shell: true,
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    processes.add(child);
+    const splitter = () => {
+      let pending = '';
+      return {
+        push: (chunk: Buffer) => {
+          pending += chunk.toString('utf8');
+          const lines = pending.split(/\r?\n/);
+          pending = lines.pop()!;
+          for (const l of lines) emit(l);
+        },
+        flush: () => {
+          if (pending) emit(pending);
+          pending = '';
+        },
+      };
+    };
+    const out = splitter();
+    const err = splitter();
+    child.stdout.on('data', out.push);
+    child.stderr.on('data', err.push);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      out.flush();
+      err.flush();
+      resolve(code ?? signal ?? 1);
+    });
+  });
+}
+
