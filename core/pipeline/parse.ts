@@ -35,10 +35,14 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
   if (raw === null || raw === undefined) {
     return { problems: [{ file, line: 1, col: 1, path: '', message: 'the file is empty; it needs a `stages:` map' }] };
   }
+  // Stages with schema problems are left out of expansion; the others are still checked so that every problem in
+  // the file is reported in one go.
+  const broken = new Set<string>();
   for (const issue of checkMlSchema(raw)) {
     problems.push({ file, ...locate(issue.path, { key: issue.key }), path: formatKeyPath(issue.path), message: issue.message });
+    broken.add(issue.path[0] === 'stages' && issue.path.length > 1 ? String(issue.path[1]) : '*');
   }
-  if (problems.length) return { problems };
+  if (broken.has('*')) return { problems: sortProblems(problems) };
 
   const ml = raw as MlYaml;
   const ctx = new Context(file, locate, readText, problems);
@@ -47,6 +51,7 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
   const stages: Stage[] = [];
   const names = new Map<string, KeyPath>();
   for (const [name, entry] of Object.entries(ml.stages)) {
+    if (broken.has(name)) continue;
     for (const instance of ctx.expand(name, entry, scopes)) {
       const previous = names.get(instance.name);
       if (previous) {
@@ -58,7 +63,7 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
       if (stage) stages.push(stage);
     }
   }
-  if (problems.length) return { problems };
+  if (problems.length) return { problems: sortProblems(problems) };
   return { pipeline: { stages }, problems };
 }
 
@@ -289,6 +294,11 @@ class Context {
       origin: this.locate(stagePath, { key: true }),
     };
   }
+}
+
+/** File order: the order a user reads and fixes them in. */
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
 function isScalar(v: unknown): v is string | number | boolean {

@@ -14,7 +14,7 @@ let validate: ReturnType<Ajv['compile']> | undefined;
 
 /** Validates a parsed ml.yaml against schemas/ml.schema.json and returns every problem (empty when valid). */
 export function checkMlSchema(value: unknown): SchemaIssue[] {
-  validate ??= new Ajv({ allErrors: true, strict: false }).compile(mlSchema);
+  validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(mlSchema);
   if (validate(value)) return [];
   return describeErrors(validate.errors ?? [], value);
 }
