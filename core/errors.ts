@@ -68,8 +68,9 @@ export class WorkspaceNotFoundError extends GitmlError {
 }
 
 export class UnknownStageError extends GitmlError {
-  constructor(name: string, suggestion: string | undefined) {
-    super('E_UNKNOWN_STAGE', `unknown stage \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`, { data: { name } });
+  constructor(name: string, suggestion: string | undefined, known: string[]) {
+    const hint = suggestion ? `; did you mean \`${suggestion}\`?` : known.length ? `; the stages are ${known.join(', ')}` : '; ml.yaml has no stages';
+    super('E_UNKNOWN_STAGE', `unknown stage \`${name}\`${hint}`, { data: { name } });
   }
 }
 

@@ -73,8 +73,9 @@ export class Workspace {
     return pipeline;
   }
 
-  loadGraph(pipeline = this.loadPipeline()): Graph {
-    const { graph, problems } = buildGraph(pipeline, this.probe);
+  loadGraph(pipeline = this.loadPipeline(), lock?: Lockfile): Graph {
+    const recorded = lock ? (stage: string, dep: string) => lock.stages[stage]?.deps[dep] !== undefined : undefined;
+    const { graph, problems } = buildGraph(pipeline, this.probe, { recorded });
     if (!graph) throw new InvalidGraphError(problems);
     return graph;
   }

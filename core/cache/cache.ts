@@ -1,4 +1,4 @@
-import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CacheMissError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
@@ -54,9 +54,11 @@ export class Cache {
   /** Puts the cached content of `entry` at workspace `path`, skipping files that already match. */
   restore(path: string, entry: LockEntry, hasher: PathHasher): RestoreResult {
     const abs = join(this.root, path);
+    // What already matches needs nothing from the cache, even if the cache was cleared.
+    if (hasher.hash(path)?.hash === entry.hash) return 'unchanged';
+    hasher.forget(path);
     if (entry.nfiles === undefined) {
       if (!this.has(entry.hash)) throw new CacheMissError(path, entry.hash);
-      if (isFile(abs) && hasher.hashFile(abs) === entry.hash) return 'unchanged';
       if (existsSync(abs)) rmSync(abs, { recursive: true, force: true });
       this.copyOut(entry.hash, abs, false);
       return 'restored';
@@ -76,6 +78,7 @@ export class Cache {
         changed = true;
       }
     }
+    if (changed) removeEmptyDirs(abs);
     for (const f of manifest.files) {
       const target = join(abs, f.path);
       if (isFile(target) && hasher.hashFile(target) === f.hash) continue;
@@ -115,6 +118,16 @@ export class Cache {
     chmodSync(tmp, exec ? 0o755 : 0o644);
     renameSync(tmp, target);
   }
+}
+
+/** Removes directories left empty under `dir` (after extra files were deleted), keeping `dir` itself. */
+function removeEmptyDirs(dir: string): boolean {
+  let empty = true;
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    if (ent.isDirectory() && removeEmptyDirs(join(dir, ent.name))) rmdirSync(join(dir, ent.name));
+    else empty = false;
+  }
+  return empty;
 }
 
 function isFile(abs: string): boolean {

@@ -151,7 +151,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
           warn(`error: ${e.message}`);
         }
       }
-      if (!quiet() && entries.every((e) => e.result === 'unchanged')) line('Every output already matches ml.lock.json.');
+      if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached')) line('Every output already matches ml.lock.json.');
       if (failed) throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
     });
 

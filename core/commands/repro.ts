@@ -1,4 +1,3 @@
-import { closest } from 'fastest-levenshtein';
 import { availableParallelism } from 'node:os';
 import { InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
@@ -11,6 +10,7 @@ import { acquireWorkspaceGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
 import { runStage } from '../run/run-stage.js';
 import { schedule, type StageOutcome } from '../run/schedule.js';
+import { suggest } from '../util/suggest.js';
 import { Workspace } from '../workspace.js';
 
 export interface ReproOptions {
@@ -48,9 +48,9 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
   const print = opts.print ?? (() => {});
   const ws = await Workspace.open(opts.cwd ?? process.cwd());
   const pipeline = ws.loadPipeline();
-  const graph = ws.loadGraph(pipeline);
-  checkTargets(graph, opts.targets ?? []);
   const lock = ws.readLock();
+  const graph = ws.loadGraph(pipeline, lock);
+  checkTargets(graph, opts.targets ?? []);
   const statusOf = (name: string): StageStatus => stageStatus(graph.stages.get(name)!, lock.stages[name], (p) => ws.hasher.hash(p));
 
   const plan = planRepro(graph, statusOf, opts);
@@ -114,6 +114,6 @@ function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps:
 
 export function checkTargets(graph: Graph, targets: string[]): void {
   for (const t of targets) {
-    if (!graph.stages.has(t)) throw new UnknownStageError(t, graph.names.length ? closest(t, graph.names) : undefined);
+    if (!graph.stages.has(t)) throw new UnknownStageError(t, suggest(t, graph.names), graph.names);
   }
 }

@@ -9,10 +9,11 @@ export interface StatusResult {
 /** Says for each stage whether it is up to date with ml.yaml, params, its dependencies and outputs, and why not. */
 export async function status(opts: { cwd?: string; targets?: string[] } = {}): Promise<StatusResult> {
   const ws = await Workspace.open(opts.cwd ?? process.cwd());
-  const graph = ws.loadGraph();
+  const lock = ws.readLock();
+  const graph = ws.loadGraph(ws.loadPipeline(), lock);
   checkTargets(graph, opts.targets ?? []);
   const names = opts.targets?.length ? opts.targets : graph.names;
-  const statuses = ws.status(graph, ws.readLock(), names);
+  const statuses = ws.status(graph, lock, names);
   const stages: StatusResult['stages'] = {};
   for (const name of names) stages[name] = { ...statuses.get(name)!, ...(graph.stages.get(name)!.frozen ? { frozen: true as const } : {}) };
   return { stages };

@@ -18,12 +18,20 @@ export interface Graph {
   producers: Map<string, string>;
 }
 
+export interface BuildGraphOptions {
+  /**
+   * Whether the lockfile recorded this dependency of this stage. A recorded dependency that is now missing was
+   * deleted: `status` reports that as a reason instead of refusing the whole graph.
+   */
+  recorded?: (stage: string, dep: string) => boolean;
+}
+
 /**
  * Links stages from outputs to dependencies: a dependency on an output path, a path inside an output directory, or a
  * directory holding an output makes the producing stage upstream. Returns every problem at once: outputs declared
  * twice or nested, dependencies nothing produces that do not exist, paths leaving the workspace, and cycles.
  */
-export function buildGraph(pipeline: Pipeline, probe: PathProbe): { graph?: Graph; problems: Problem[] } {
+export function buildGraph(pipeline: Pipeline, probe: PathProbe, opts: BuildGraphOptions = {}): { graph?: Graph; problems: Problem[] } {
   const problems: Problem[] = [];
   const stages = new Map(pipeline.stages.map((s) => [s.name, s]));
   const at = (s: Stage, message: string): Problem => ({ file: PIPELINE_FILE, ...s.origin, path: `stages.${s.name}`, message });
@@ -63,7 +71,7 @@ export function buildGraph(pipeline: Pipeline, probe: PathProbe): { graph?: Grap
       }
       const found = probe(dep);
       if (found === 'outside') problems.push(at(stage, `dependency \`${dep}\` resolves outside the workspace (through a symlink)`));
-      else if (found === 'missing' && !produced) {
+      else if (found === 'missing' && !produced && !opts.recorded?.(stage.name, dep)) {
         problems.push(at(stage, `dependency \`${dep}\` does not exist and no stage produces it`));
       }
     }

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
+import { suggest } from '../util/suggest.js';
 import mlSchema from '../../schemas/ml.schema.json' with { type: 'json' };
 import type { KeyPath } from './locate.js';
 
@@ -45,8 +45,8 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
     case 'additionalProperties': {
       const name = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
-      const guess = allowed.length ? closest(name, allowed) : undefined;
-      const hint = guess && editDistanceOk(name, guess) ? `; did you mean \`${guess}\`?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
+      const guess = suggest(name, allowed);
+      const hint = guess ? `; did you mean \`${guess}\`?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
       return { path: [...path, name], key: true, message: `unknown key \`${name}\`${hint}` };
     }
     case 'required': {
@@ -79,11 +79,6 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
     default:
       return { path, message: e.message ?? 'is invalid' };
   }
-}
-
-function editDistanceOk(a: string, b: string): boolean {
-  // closest() always answers; only suggest names that are plausibly a typo.
-  return distance(a, b) <= Math.max(2, Math.floor(b.length / 3));
 }
 
 function toPath(pointer: string): KeyPath {

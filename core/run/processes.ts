@@ -10,7 +10,9 @@ export class ProcessGroup {
 
   add(child: ChildProcess): void {
     this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
+    // Forgotten on 'close', not 'exit': background jobs of the shell keep the group (and its pipes) alive after the
+    // shell itself has exited, and the SIGKILL below must still reach them.
+    child.once('close', () => this.children.delete(child));
     if (this.signalled) this.kill(child, this.signalled);
   }
 
@@ -19,18 +21,24 @@ export class ProcessGroup {
     return this.signalled;
   }
 
-  /** Sends `signal` to every group, and SIGKILL to those still alive after `graceMs`. */
-  stopAll(signal: NodeJS.Signals, graceMs = 5000): void {
-    this.signalled = signal;
+  /**
+   * Sends `signal` to every group, SIGTERM to those still alive after `graceMs / 2` (a shell's background jobs ignore
+   * SIGINT) and SIGKILL after `graceMs`.
+   */
+  stopAll(signal: NodeJS.Signals, graceMs = 4000): void {
+    this.signalled ??= signal;
     for (const child of this.children) this.kill(child, signal);
-    const timer = setTimeout(() => {
-      for (const child of this.children) this.kill(child, 'SIGKILL');
-    }, graceMs);
-    timer.unref();
+    const escalate = (next: NodeJS.Signals, ms: number) => {
+      setTimeout(() => {
+        for (const child of this.children) this.kill(child, next);
+      }, ms).unref();
+    };
+    if (signal !== 'SIGKILL' && signal !== 'SIGTERM') escalate('SIGTERM', graceMs / 2);
+    if (signal !== 'SIGKILL') escalate('SIGKILL', graceMs);
   }
 
   private kill(child: ChildProcess, signal: NodeJS.Signals): void {
-    if (child.pid === undefined || child.exitCode !== null) return;
+    if (child.pid === undefined) return;
     try {
       process.kill(process.platform === 'win32' ? child.pid : -child.pid, signal);
     } catch {

@@ -1,0 +1,210 @@
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeFixture, type Fixture } from '../helpers/fixture.js';
+
+// One stage producing a binary file output and a directory output with a nested file; both are cached.
+const PIPELINE = `stages:
+  build:
+    cmd: >-
+      mkdir -p out/nested &&
+      printf 'alpha\\n' > out/a.txt &&
+      printf 'beta\\000\\377\\n' > out/nested/b.bin &&
+      printf 'weights\\001\\002\\377' > model.bin
+    outs: [model.bin, out]
+`;
+
+// The same, plus a metrics file, which is not cached by default.
+const PIPELINE_WITH_METRICS = `stages:
+  build:
+    cmd: >-
+      mkdir -p out &&
+      printf 'alpha\\n' > out/a.txt &&
+      printf 'weights' > model.bin &&
+      printf '{"acc": 0.5}' > metrics.json
+    outs: [model.bin, out]
+    metrics: [metrics.json]
+`;
+
+function reproduced(pipeline = PIPELINE): Fixture {
+  const fx = makeFixture({ 'ml.yaml': pipeline });
+  const r = fx.gitml('repro');
+  expect(r.code, r.stderr).toBe(0);
+  return fx;
+}
+
+/** Every file under `path` (or `path` itself), as relative path -> bytes. */
+function snapshot(fx: Fixture, path: string): Record<string, Buffer> {
+  const abs = join(fx.dir, path);
+  if (statSync(abs).isFile()) return { [path]: readFileSync(abs) };
+  const out: Record<string, Buffer> = {};
+  for (const ent of readdirSync(abs, { withFileTypes: true })) Object.assign(out, snapshot(fx, `${path}/${ent.name}`));
+  return out;
+}
+
+function filesUnder(abs: string): string[] {
+  return readdirSync(abs, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(abs, e.name)) : [join(abs, e.name)]));
+}
+
+function objectPath(fx: Fixture, hash: string): string {
+  const [alg, hex] = hash.split(':') as [string, string];
+  return join(fx.dir, '.ml/cache', alg, hex.slice(0, 2), hex.slice(2));
+}
+
+describe('gitml checkout', () => {
+  it('restores a deleted file output and a deleted directory output byte for byte', () => {
+    const fx = reproduced();
+    const before = { ...snapshot(fx, 'model.bin'), ...snapshot(fx, 'out') };
+    expect(Object.keys(before).sort()).toEqual(['model.bin', 'out/a.txt', 'out/nested/b.bin']);
+    expect(before['out/nested/b.bin']).toEqual(Buffer.from([...Buffer.from('beta'), 0, 0xff, 0x0a]));
+    fx.remove('model.bin');
+    fx.remove('out');
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored model.bin');
+    expect(r.stdout).toContain('restored out');
+    expect({ ...snapshot(fx, 'model.bin'), ...snapshot(fx, 'out') }).toEqual(before);
+
+    const status = fx.gitml('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('build: up to date');
+  });
+
+  it('a second checkout says everything already matches and rewrites nothing', () => {
+    const fx = reproduced();
+    fx.remove('model.bin');
+    expect(fx.gitml('checkout').code).toBe(0);
+
+    // Back-date the files: a rewrite would give them a fresh mtime.
+    const old = new Date('2001-01-01T00:00:00Z');
+    for (const p of ['model.bin', 'out/a.txt', 'out/nested/b.bin']) utimesSync(join(fx.dir, p), old, old);
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Every output already matches ml.lock.json.');
+    expect(r.stdout).not.toContain('restored');
+    for (const p of ['model.bin', 'out/a.txt', 'out/nested/b.bin']) expect(statSync(join(fx.dir, p)).mtimeMs).toBe(old.getTime());
+  });
+
+  it('with a path restores only that output', () => {
+    const fx = reproduced();
+    const model = readFileSync(join(fx.dir, 'model.bin'));
+    fx.remove('model.bin');
+    fx.remove('out');
+
+    const r = fx.gitml('checkout', 'model.bin');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored model.bin');
+    expect(r.stdout).not.toContain('restored out');
+    expect(readFileSync(join(fx.dir, 'model.bin'))).toEqual(model);
+    expect(fx.exists('out')).toBe(false);
+  });
+
+  it('rejects a path that is not an output with exit 2 and restores nothing', () => {
+    const fx = reproduced();
+    fx.remove('model.bin');
+
+    const r = fx.gitml('checkout', 'nosuch.txt');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nosuch.txt');
+    expect(r.stderr).toMatch(/not an output/);
+    expect(fx.exists('model.bin')).toBe(false);
+  });
+
+  it('replaces modified workspace files with the cached versions', () => {
+    const fx = reproduced();
+    const before = { ...snapshot(fx, 'model.bin'), ...snapshot(fx, 'out') };
+    fx.write('model.bin', 'tampered');
+    fx.write('out/nested/b.bin', 'edited by hand');
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored model.bin');
+    expect(r.stdout).toContain('restored out');
+    expect({ ...snapshot(fx, 'model.bin'), ...snapshot(fx, 'out') }).toEqual(before);
+  });
+
+  it('removes a file added inside a directory output', () => {
+    const fx = reproduced();
+    const before = snapshot(fx, 'out');
+    fx.write('out/extra.txt', 'not produced by the stage');
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored out');
+    expect(r.stdout).not.toContain('restored model.bin');
+    expect(fx.exists('out/extra.txt')).toBe(false);
+    expect(snapshot(fx, 'out')).toEqual(before);
+  });
+
+  it('exits 1 naming an output whose object is gone from the cache, and still restores the others', () => {
+    const fx = reproduced();
+    const out = snapshot(fx, 'out');
+    const hash = fx.lock().stages.build.outs['model.bin'].hash as string;
+    rmSync(objectPath(fx, hash));
+    fx.remove('model.bin');
+    fx.remove('out');
+
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('model.bin');
+    expect(r.stdout).toContain('restored out');
+    expect(snapshot(fx, 'out')).toEqual(out);
+    expect(fx.exists('model.bin')).toBe(false);
+  });
+
+  it('reports outputs with cache: false as not cached and skips them', () => {
+    const fx = reproduced(PIPELINE_WITH_METRICS);
+    expect(fx.lock().stages.build.outs['metrics.json'].cache).toBe(false);
+    const model = readFileSync(join(fx.dir, 'model.bin'));
+    fx.remove('metrics.json');
+    fx.remove('model.bin');
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/skipped metrics\.json: not cached/);
+    expect(r.stdout).not.toContain('restored metrics.json');
+    expect(r.stdout).toContain('restored model.bin');
+    expect(fx.exists('metrics.json')).toBe(false);
+    expect(readFileSync(join(fx.dir, 'model.bin'))).toEqual(model);
+  });
+
+  it('leaves restored files writable while cache objects stay read-only', () => {
+    const fx = reproduced();
+    fx.remove('model.bin');
+    fx.remove('out');
+    expect(fx.gitml('checkout').code).toBe(0);
+
+    for (const p of ['model.bin', 'out/a.txt', 'out/nested/b.bin']) {
+      expect(statSync(join(fx.dir, p)).mode & 0o200, `${p} is writable by its owner`).toBe(0o200);
+    }
+    const objects = filesUnder(join(fx.dir, '.ml/cache'));
+    // model.bin, out/a.txt, out/nested/b.bin and the manifest of `out`.
+    expect(objects.length).toBe(4);
+    for (const o of objects) expect(statSync(o).mode & 0o222, `${o} is read-only`).toBe(0);
+  });
+
+  it('needs nothing from the cache for outputs that already match, even after the cache was removed', () => {
+    const fx = reproduced();
+    fx.remove('.ml/cache');
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Every output already matches ml.lock.json.');
+  });
+
+  it('confirms a matching workspace when a pipeline also has uncached metrics', () => {
+    const fx = reproduced(PIPELINE_WITH_METRICS);
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Every output already matches ml.lock.json.');
+  });
+
+  it('removes folders left empty after deleting extra files from a directory output', () => {
+    const fx = reproduced();
+    fx.write('out/extra/deep/e.txt', 'extra\n');
+    expect(fx.gitml('checkout').code).toBe(0);
+    expect(fx.exists('out/extra')).toBe(false);
+    expect(fx.exists('out/nested/b.bin')).toBe(true);
+  });
+});

@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makeFixture, type Fixture } from '../helpers/fixture.js';
+
+// `slow` starts a background child and waits on it while `slow.flag` exists, so a test can interrupt it mid-run and
+// then let a later run finish quickly.
+const PIPELINE = `
+stages:
+  fast:
+    cmd: echo done > fast.txt
+    outs: [fast.txt]
+  slow:
+    cmd: echo partial > slow.txt && if [ -e slow.flag ]; then sleep 30 & echo $! > child.pid; echo started; wait; fi; echo full > slow.txt
+    outs: [slow.txt]
+`;
+
+async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function interrupt(fx: Fixture, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const child = fx.spawnGitml('repro', '-j', '2');
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(() => fx.exists('ml.lock.json') && fx.exists('child.pid') && fx.read('child.pid').trim() !== '', 'fast to finish and slow to start');
+  child.kill(signal);
+  return { code: await exited, stderr };
+}
+
+describe('interrupting gitml repro', () => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`on ${signal} stops the running stage and its children, keeps finished stages and a valid lockfile`, async () => {
+      const fx = makeFixture({ 'ml.yaml': PIPELINE, 'slow.flag': '' });
+      const r = await interrupt(fx, signal);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toContain(`Received ${signal}`);
+
+      const grandchild = Number(fx.read('child.pid'));
+      await waitFor(() => !alive(grandchild), 'the stage child process to be stopped', 10_000);
+
+      const lock = fx.lock(); // parses: never half-written
+      expect(Object.keys(lock.stages)).toEqual(['fast']);
+      expect(fx.exists('.ml/state/running.pid')).toBe(false);
+      expect(readdirSync(fx.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+
+      const status = JSON.parse(fx.gitml('status', '--json').stdout);
+      expect(status.stages.fast.changed).toBe(false);
+      expect(status.stages.slow.reasons).toEqual(['never run']);
+
+      fx.remove('slow.flag');
+      const again = fx.gitml('repro');
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toContain('Running stage `fast`');
+      expect(fx.read('slow.txt')).toBe('full\n');
+    });
+  }
+});
