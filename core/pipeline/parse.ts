@@ -311,5 +311,8 @@ function yamlProblem(file: string, text: string, err: YAMLParseError, lines: Lin
     const key = /^["']?([^"':\n]+)/.exec(text.slice(err.pos[0]))?.[1]?.trim() ?? '';
     return { file, line: pos.line, col: pos.col, path: '', message: `duplicate key \`${key}\` (a stage or key may appear only once)` };
   }
-  return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` };
+  const lineText = text.split('\n')[pos.line - 1] ?? '';
+  // `${...}` inside a flow list is a YAML syntax error of its own (`{` opens a map there): the usual trap.
+  const hint = /\[.*\$\{/.test(lineText) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
+  return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}${hint}` };
 }
