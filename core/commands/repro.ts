@@ -70,6 +70,7 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
         stillChanged: (name) => statusOf(name).changed,
         onUpToDate: (name) => print(`Stage \`${name}\` is up to date (its inputs came out unchanged)`),
         onBlocked: (name, up) => print(`Stage \`${name}\` skipped: upstream \`${up}\` did not complete`),
+        onNotStarted: (name) => print(`Stage \`${name}\` not started: stopping after a failure (--keep-going runs it)`),
         run: async (name) => {
           const stage = graph.stages.get(name)!;
           const reasons = plan.find((p) => p.name === name)!.reasons;

@@ -27,9 +27,20 @@ export async function loadBlake3(): Promise<() => Blake3> {
     const { createBLAKE3 } = await import('hash-wasm');
     const wasm = await createBLAKE3();
     note = `native BLAKE3 unavailable (${(err as Error).message.split('\n')[0]}); using the portable build`;
+    // One WebAssembly instance serves every hasher; each keeps its own saved state so that they can interleave.
     factory = () => {
-      wasm.init();
-      return { update: (d) => void wasm.update(d), digest: () => wasm.digest('hex') };
+      let state = wasm.init().save();
+      return {
+        update: (d) => {
+          wasm.load(state);
+          wasm.update(d);
+          state = wasm.save();
+        },
+        digest: () => {
+          wasm.load(state);
+          return wasm.digest('hex');
+        },
+      };
     };
   }
   return factory;

@@ -29,7 +29,13 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   validate ??= new Ajv({ allErrors: true, strict: false }).compile(lockSchema);
   if (!validate(value)) {
     const first = validate.errors![0]!;
-    const where = first.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : 'top level';
+    const where = first.instancePath
+      ? first.instancePath
+          .slice(1)
+          .split('/')
+          .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+          .join('.')
+      : 'top level';
     const detail = first.keyword === 'additionalProperties' ? `unknown key \`${String(first.params.additionalProperty)}\`` : first.message;
     throw new LockfileCorruptError(file, `${where}: ${detail}`);
   }

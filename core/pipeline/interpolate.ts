@@ -56,7 +56,8 @@ export function interpolate(text: string, scopes: Scopes, opts: { keepType?: boo
   const resolve = (expr: string): unknown => {
     const hit = lookup(scopes, expr);
     if (!hit.found) throw new InterpolationError(`\${${expr}} is not defined in vars, params or the loop item`);
-    if (hit.scope === 'params') paramRefs.push(expr);
+    // A list element (`models[0]`) depends on the params key holding the list.
+    if (hit.scope === 'params') paramRefs.push(expr.replace(/\[.*$/, ''));
     return hit.value;
   };
 

@@ -32,6 +32,17 @@ export function getKey(data: Record<string, unknown>, key: string): { found: boo
   return { found: true, value: v };
 }
 
+/** Sets a dotted key, creating the maps on the way (`a.b` = 1 -> `{a: {b: 1}}`). */
+export function setKey(data: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = data;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node = (node[part] = next !== null && typeof next === 'object' && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
 /** Flattens nested maps to dotted keys; lists and scalars are leaves. */
 export function flattenKeys(data: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {

@@ -4,7 +4,7 @@ import { compareStrings } from '../util/canonical.js';
 import { workspacePath } from '../util/paths.js';
 import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
-import { readParamsFile, getKey, flattenKeys } from './params.js';
+import { flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
 import type { MlYaml, Out, OutEntry, OutKind, ParamEntry, Pipeline, ReadText, Stage, StageBody } from './types.js';
 
@@ -59,7 +59,7 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
         continue;
       }
       names.set(instance.name, ['stages', name]);
-      const stage = ctx.resolveStage(instance.name, instance.body, instance.bodyPath, { ...scopes, local: instance.local }, ['stages', name]);
+      const stage = ctx.resolveStage(instance, { ...scopes, local: instance.local }, ['stages', name]);
       if (stage) stages.push(stage);
     }
   }
@@ -72,6 +72,8 @@ interface Instance {
   body: StageBody;
   bodyPath: KeyPath;
   local: Record<string, unknown>;
+  /** Params keys the expansion itself read (`foreach: ${models}`); every instance depends on them. */
+  paramRefs: string[];
 }
 
 class Context {
@@ -111,7 +113,7 @@ class Context {
           for (const key of keys.split(',').map((k) => k.trim()).filter(Boolean)) {
             const hit = getKey(data, key);
             if (!hit.found) this.problem(['vars', i], `${path} has no key \`${key}\``);
-            else values[key.split('.')[0]!] = (data as Record<string, unknown>)[key.split('.')[0]!];
+            else setKey(values, key, hit.value);
           }
         }
       } else {
@@ -142,10 +144,11 @@ class Context {
 
   expand(name: string, entry: MlYaml['stages'][string], scopes: Scopes): Instance[] {
     const path: KeyPath = ['stages', name];
+    const paramRefs: string[] = [];
     if (entry.foreach !== undefined) {
       let items: unknown = entry.foreach;
       if (typeof items === 'string') {
-        items = this.interp(items, [...path, 'foreach'], scopes, [], true);
+        items = this.interp(items, [...path, 'foreach'], scopes, paramRefs, true);
         if (items === undefined) return [];
         if (items === null || typeof items !== 'object') {
           this.problem([...path, 'foreach'], `must name a list or a map, but \`${entry.foreach as string}\` is ${String(items)}`);
@@ -155,18 +158,18 @@ class Context {
       const body = entry.do!;
       const bodyPath = [...path, 'do'];
       if (Array.isArray(items)) {
-        return items.map((item, i) => ({ name: `${name}@${isScalar(item) ? String(item) : i}`, body, bodyPath, local: { item } }));
+        return items.map((item, i) => ({ name: `${name}@${isScalar(item) ? String(item) : i}`, body, bodyPath, local: { item }, paramRefs }));
       }
-      return Object.entries(items as Record<string, unknown>).map(([key, item]) => ({ name: `${name}@${key}`, body, bodyPath, local: { key, item } }));
+      return Object.entries(items as Record<string, unknown>).map(([key, item]) => ({ name: `${name}@${key}`, body, bodyPath, local: { key, item }, paramRefs }));
     }
 
     const { foreach: _f, do: _d, matrix, ...body } = entry;
-    if (!matrix) return [{ name, body: body as StageBody, bodyPath: path, local: {} }];
+    if (!matrix) return [{ name, body: body as StageBody, bodyPath: path, local: {}, paramRefs }];
 
     let combos: { parts: string[]; item: Record<string, unknown> }[] = [{ parts: [], item: {} }];
     for (const [dim, raw] of Object.entries(matrix)) {
       let values: unknown = raw;
-      if (typeof raw === 'string') values = this.interp(raw, [...path, 'matrix', dim], scopes, [], true);
+      if (typeof raw === 'string') values = this.interp(raw, [...path, 'matrix', dim], scopes, paramRefs, true);
       if (!Array.isArray(values) || values.length === 0) {
         if (values !== undefined) this.problem([...path, 'matrix', dim], 'must be a non-empty list');
         return [];
@@ -174,7 +177,7 @@ class Context {
       const list = values;
       combos = combos.flatMap((c) => list.map((v, i) => ({ parts: [...c.parts, isScalar(v) ? String(v) : String(i)], item: { ...c.item, [dim]: v } })));
     }
-    return combos.map((c) => ({ name: `${name}@${c.parts.join('-')}`, body: body as StageBody, bodyPath: path, local: { item: c.item } }));
+    return combos.map((c) => ({ name: `${name}@${c.parts.join('-')}`, body: body as StageBody, bodyPath: path, local: { item: c.item }, paramRefs }));
   }
 
   /** Interpolates one string; on failure records a problem and returns `undefined`. */
@@ -207,9 +210,10 @@ class Context {
     return value;
   }
 
-  resolveStage(name: string, rawBody: StageBody, bodyPath: KeyPath, scopes: Scopes, stagePath: KeyPath): Stage | undefined {
+  resolveStage(instance: Instance, scopes: Scopes, stagePath: KeyPath): Stage | undefined {
+    const { name, body: rawBody, bodyPath } = instance;
     const before = this.problems.length;
-    const paramRefs: string[] = [];
+    const paramRefs: string[] = [...instance.paramRefs];
     const body = this.interpDeep(rawBody, bodyPath, scopes, paramRefs) as StageBody;
 
     const wdir = workspacePath('.', body.wdir ?? '.');

@@ -20,15 +20,25 @@ export function checkMlSchema(value: unknown): SchemaIssue[] {
 }
 
 function describeErrors(errors: ErrorObject[], value: unknown): SchemaIssue[] {
-  // An anyOf that fails reports each branch too; keep only its own summary at that location.
-  const anyOfAt = errors.filter((e) => e.keyword === 'anyOf');
+  // An anyOf that fails reports each branch too. When the value has the type of one branch, that branch's own
+  // errors say what is wrong (`must not be empty`); otherwise the anyOf's summary (`expected a string or a list`) does.
+  const anyOfAt = errors
+    .filter((e) => e.keyword === 'anyOf')
+    .map((e) => ({ error: e, branch: matchingBranch(e.schema as unknown[], valueAt(value, toPath(e.instancePath))) }));
   const shadowed = (e: ErrorObject) =>
-    anyOfAt.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath));
+    anyOfAt.some(
+      (a) =>
+        a.error !== e &&
+        e.schemaPath.startsWith(`${a.error.schemaPath}/`) &&
+        e.instancePath.startsWith(a.error.instancePath) &&
+        (a.branch === undefined || !e.schemaPath.startsWith(`${a.error.schemaPath}/${a.branch}/`)),
+    );
+  const summarized = (e: ErrorObject) => e.keyword === 'anyOf' && anyOfAt.some((a) => a.error === e && a.branch !== undefined);
 
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (e.keyword === 'if' || shadowed(e)) continue;
+    if (e.keyword === 'if' || shadowed(e) || summarized(e)) continue;
     const path = toPath(e.instancePath);
     const issue = describe(e, path, value);
     if (!issue) continue;
@@ -79,6 +89,13 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
     default:
       return { path, message: e.message ?? 'is invalid' };
   }
+}
+
+/** Index of the anyOf branch whose `type` fits the value, if exactly one does. */
+function matchingBranch(branches: unknown[], v: unknown): number | undefined {
+  const type = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v;
+  const hits = branches.flatMap((b, i) => ((b as { type?: string }).type === type ? [i] : []));
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 function toPath(pointer: string): KeyPath {

@@ -11,6 +11,8 @@ export interface ScheduleHooks {
   /** A stage is not run because an upstream stage failed. */
   onBlocked?(name: string, failedUpstream: string): void;
   onUpToDate?(name: string): void;
+  /** A stage is not run because another stage failed and `keepGoing` is off. */
+  onNotStarted?(name: string): void;
 }
 
 export interface ScheduleOptions {
@@ -33,6 +35,9 @@ export async function schedule(graph: Graph, plan: PlannedStage[], hooks: Schedu
   const running = new Set<string>();
   let failed = false;
 
+  const upstreamOf = (name: string) => [...graph.upstream.get(name)!].filter((u) => planned.has(u));
+  const blockedBy = (name: string) => upstreamOf(name).find((u) => outcome.get(u) === 'failed' || outcome.get(u) === 'skipped');
+
   return new Promise((resolve, reject) => {
     const pump = (): void => {
       const halt = (failed && !opts.keepGoing) || opts.stopped?.() === true;
@@ -40,8 +45,8 @@ export async function schedule(graph: Graph, plan: PlannedStage[], hooks: Schedu
         for (const p of todo) {
           if (running.size >= opts.jobs) break;
           if (outcome.has(p.name) || running.has(p.name)) continue;
-          const ups = [...graph.upstream.get(p.name)!].filter((u) => planned.has(u));
-          const bad = ups.find((u) => outcome.get(u) === 'failed' || outcome.get(u) === 'skipped');
+          const ups = upstreamOf(p.name);
+          const bad = blockedBy(p.name);
           if (bad) {
             outcome.set(p.name, 'skipped');
             hooks.onBlocked?.(p.name, bad);
@@ -52,7 +57,13 @@ export async function schedule(graph: Graph, plan: PlannedStage[], hooks: Schedu
         }
       }
       if (running.size === 0) {
-        for (const p of todo) if (!outcome.has(p.name)) outcome.set(p.name, 'skipped');
+        for (const p of todo) {
+          if (outcome.has(p.name)) continue;
+          outcome.set(p.name, 'skipped');
+          const bad = blockedBy(p.name);
+          if (bad) hooks.onBlocked?.(p.name, bad);
+          else if (failed) hooks.onNotStarted?.(p.name);
+        }
         resolve(outcome);
       }
     };

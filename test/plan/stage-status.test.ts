@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import type { HashInfo } from '../../core/hash/hash-path.js';
+import type { StageLock } from '../../core/lockfile/lockfile.js';
+import { parsePipeline } from '../../core/pipeline/parse.js';
+import type { Stage } from '../../core/pipeline/types.js';
+import { stageStatus, type HashOf } from '../../core/plan/stage-status.js';
+
+/** A valid-looking content hash, distinct per `seed`. */
+const h = (seed: string): string => `blake3:${seed.repeat(64).slice(0, 64)}`;
+
+const PARAMS = 'train:\n  lr: 0.1\n  epochs: 3\n';
+
+/** The one stage of an ml.yaml made of `lines` under `stages: train:`, with params.yaml holding `params`. */
+function stage(lines: string[], params = PARAMS, files: Record<string, string> = {}): Stage {
+  const all: Record<string, string> = { ...files, 'params.yaml': params };
+  const r = parsePipeline(['stages:', '  train:', ...lines.map((l) => `    ${l}`), ''].join('\n'), (p) => (Object.hasOwn(all, p) ? all[p]! : null));
+  expect(r.problems).toEqual([]);
+  return r.pipeline!.stages[0]!;
+}
+
+/** The standard stage under test: one dep, one param, one output. */
+const TRAIN = ['cmd: python train.py', 'deps: [train.py]', 'params: [train.lr]', 'outs: [model.pkl]'];
+
+/** The lock `TRAIN` leaves after a run where train.py hashed to h('a') and model.pkl to h('b'); `over` replaces fields. */
+function lock(over: Partial<StageLock> = {}): StageLock {
+  return {
+    cmd: ['python train.py'],
+    deps: { 'train.py': { hash: h('a'), size: 10 } },
+    params: { 'params.yaml': { 'train.lr': 0.1 } },
+    outs: { 'model.pkl': { hash: h('b'), size: 20 } },
+    ...over,
+  };
+}
+
+/** Files as they are now: path -> hash; a path not listed is missing. */
+function disk(files: Record<string, string> = { 'train.py': h('a'), 'model.pkl': h('b') }): HashOf {
+  return (path): HashInfo | null => (Object.hasOwn(files, path) ? { hash: files[path]!, size: 1 } : null);
+}
+
+describe('stageStatus', () => {
+  it('says a stage that never ran has changed', () => {
+    expect(stageStatus(stage(TRAIN), undefined, disk())).toEqual({ changed: true, reasons: ['never run'] });
+  });
+
+  it('says a stage matching its lock is up to date', () => {
+    expect(stageStatus(stage(TRAIN), lock(), disk())).toEqual({ changed: false, reasons: [] });
+  });
+
+  it('notices a changed command', () => {
+    const s = stage(['cmd: python train.py --fast', 'deps: [train.py]', 'params: [train.lr]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk())).toEqual({ changed: true, reasons: ['command changed'] });
+  });
+
+  it('notices a command split into a list', () => {
+    const s = stage(['cmd: [python train.py, echo done]', 'deps: [train.py]', 'params: [train.lr]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['command changed']);
+  });
+
+  it('notices a changed working directory', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py]', 'params: [train.lr]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock({ wdir: 'sub' }), disk()).reasons).toEqual(['working directory changed `sub -> .`']);
+  });
+
+  it('notices env added, removed and changed', () => {
+    const s = stage([...TRAIN, 'env: {A: "1", B: "2"}']);
+    expect(stageStatus(s, lock({ env: { B: '3', C: '4' } }), disk()).reasons.sort()).toEqual(['env `A` added', 'env `B` changed', 'env `C` removed']);
+  });
+
+  it('names a changed param with its old and new value', () => {
+    const s = stage(TRAIN, 'train:\n  lr: 0.2\n');
+    expect(stageStatus(s, lock(), disk())).toEqual({ changed: true, reasons: ['param `train.lr` changed `0.1 -> 0.2`'] });
+  });
+
+  it('shows non-string param values as JSON', () => {
+    const s = stage(TRAIN, 'train:\n  lr: [1, 2]\n');
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['param `train.lr` changed `0.1 -> [1,2]`']);
+  });
+
+  it('notices a param added to the stage', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py]', 'params: [train.lr, train.epochs]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['param `train.epochs` added']);
+  });
+
+  it('notices a param removed from the stage', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['param `train.lr` removed']);
+  });
+
+  it('prefixes params of other files with the file name', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py]', 'params: [train.lr, {conf.yaml: [depth]}]', 'outs: [model.pkl]'], PARAMS, {
+      'conf.yaml': 'depth: 4\n',
+    });
+    const locked = lock({ params: { 'params.yaml': { 'train.lr': 0.1 }, 'conf.yaml': { depth: 3 } } });
+    expect(stageStatus(s, locked, disk()).reasons).toEqual(['param `conf.yaml:depth` changed `3 -> 4`']);
+  });
+
+  it('notices a modified dependency', () => {
+    expect(stageStatus(stage(TRAIN), lock(), disk({ 'train.py': h('c'), 'model.pkl': h('b') })).reasons).toEqual(['dep `train.py` modified']);
+  });
+
+  it('notices a deleted dependency', () => {
+    expect(stageStatus(stage(TRAIN), lock(), disk({ 'model.pkl': h('b') })).reasons).toEqual(['dep `train.py` deleted']);
+  });
+
+  it('notices a dependency added to the stage', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py, data.csv]', 'params: [train.lr]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk({ 'train.py': h('a'), 'data.csv': h('d'), 'model.pkl': h('b') })).reasons).toEqual(['dep `data.csv` added']);
+  });
+
+  it('notices a dependency removed from the stage', () => {
+    const s = stage(['cmd: python train.py', 'params: [train.lr]', 'outs: [model.pkl]']);
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['dep `train.py` removed']);
+  });
+
+  it('notices a missing output', () => {
+    expect(stageStatus(stage(TRAIN), lock(), disk({ 'train.py': h('a') })).reasons).toEqual(['out `model.pkl` missing']);
+  });
+
+  it('notices a modified output', () => {
+    expect(stageStatus(stage(TRAIN), lock(), disk({ 'train.py': h('a'), 'model.pkl': h('e') })).reasons).toEqual(['out `model.pkl` modified']);
+  });
+
+  it('notices an output added to the stage', () => {
+    const s = stage([...TRAIN, 'metrics: [score.json]']);
+    expect(stageStatus(s, lock(), disk({ 'train.py': h('a'), 'model.pkl': h('b'), 'score.json': h('f') })).reasons).toEqual(['out `score.json` added']);
+  });
+
+  it('notices an output removed from the stage', () => {
+    const s = stage(['cmd: python train.py', 'deps: [train.py]', 'params: [train.lr]']);
+    expect(stageStatus(s, lock(), disk()).reasons).toEqual(['out `model.pkl` removed']);
+  });
+
+  it('always reports an always_changed stage as changed', () => {
+    expect(stageStatus(stage([...TRAIN, 'always_changed: true']), lock(), disk())).toEqual({ changed: true, reasons: ['always changed'] });
+  });
+
+  it('never reports a frozen stage as changed, whatever differs', () => {
+    const s = stage(['cmd: something else', 'deps: [train.py]', 'outs: [model.pkl]', 'frozen: true', 'always_changed: true']);
+    expect(stageStatus(s, lock(), disk({}))).toEqual({ changed: false, reasons: [] });
+    expect(stageStatus(s, undefined, disk({}))).toEqual({ changed: false, reasons: [] });
+  });
+
+  it('lists every reason: definition first, then params, deps and outs', () => {
+    const s = stage(['cmd: python train.py --v2', 'deps: [train.py, new.csv]', 'params: [train.lr, train.epochs]', 'outs: [model.pkl]'], 'train:\n  lr: 0.3\n  epochs: 3\n');
+    const locked = lock({ deps: { 'train.py': { hash: h('a'), size: 10 }, 'old.csv': { hash: h('9'), size: 1 } } });
+    const now = disk({ 'train.py': h('c'), 'new.csv': h('d') });
+    expect(stageStatus(s, locked, now)).toEqual({
+      changed: true,
+      reasons: [
+        'command changed',
+        'param `train.lr` changed `0.1 -> 0.3`',
+        'param `train.epochs` added',
+        'dep `new.csv` added',
+        'dep `train.py` modified',
+        'dep `old.csv` removed',
+        'out `model.pkl` missing',
+      ],
+    });
+  });
+});
