@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,17 @@ describe('gitml usage', () => {
     const r = runCli(emptyDir(), ['repro', '--help']);
     expect(r.code).toBe(0);
     for (const opt of ['--jobs', '--dry', '--keep-going', '--downstream', '--force']) expect(r.stdout).toContain(opt);
+  });
+
+  it('works as `git ml` through the git-ml bin', () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE });
+    const bin = mkdtempSync(join(tmpdir(), 'gitml-bin-'));
+    scratch.push(bin);
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    symlinkSync(join(REPO_ROOT, pkg.bin['git-ml']), join(bin, 'git-ml'));
+    const r = spawnSync('git', ['ml', 'status', '--json'], { cwd: fx.dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).stages.train.reasons).toEqual(['never run']);
   });
 
   it('--version prints the version from package.json', () => {
