@@ -158,7 +158,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     await program.parseAsync(argv, { from: 'user' });
     const note = blake3Note();
-    if (note && verbose) warn(`note: ${note}`);
+    if (note && !quiet()) warn(`note: ${note}`);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,9 +1,8 @@
-import { GitmlError } from '../errors.js';
+import { relative, resolve } from 'node:path';
+import { GitmlError, UsageError } from '../errors.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
 import { isWithin, workspacePath } from '../util/paths.js';
-import { relative, resolve } from 'node:path';
 import { Workspace } from '../workspace.js';
-import { UsageError } from '../errors.js';
 
 export interface CheckoutEntry {
   path: string;

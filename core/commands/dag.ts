@@ -1,8 +1,7 @@
-import { topoOrder } from '../graph/build.js';
 import type { DagInput } from '../../reporters/dag.js';
+import { closure, topoOrder } from '../graph/build.js';
 import { Workspace } from '../workspace.js';
 import { checkTargets } from './repro.js';
-import { closure } from '../graph/build.js';
 
 /** The stage graph as nodes in topological order and data-flow edges; `targets` narrow it to them and their upstream. */
 export async function dag(opts: { cwd?: string; targets?: string[] } = {}): Promise<DagInput> {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
+import type { HashInfo } from '../hash/hash-path.js';
 import { toStageLock } from '../lockfile/entry.js';
 import type { Lockfile } from '../lockfile/lockfile.js';
 import { planRepro, type PlannedStage } from '../plan/plan-repro.js';
@@ -63,6 +64,7 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
     for (const p of plan) if (p.action === 'frozen') print(`Stage \`${p.name}\` is frozen, not running it`);
 
     const failed: string[] = [];
+    const reasonsOf = new Map(plan.map((p) => [p.name, p.reasons]));
     const outcomes = await schedule(
       graph,
       plan,
@@ -73,7 +75,7 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
         onNotStarted: (name) => print(`Stage \`${name}\` not started: stopping after a failure (--keep-going runs it)`),
         run: async (name) => {
           const stage = graph.stages.get(name)!;
-          const reasons = plan.find((p) => p.name === name)!.reasons;
+          const reasons = reasonsOf.get(name)!;
           print(`Running stage \`${name}\` (${reasons.join('; ')})`);
           const result = await runStage({ root: ws.root, stage, hasher: ws.hasher, processes, print });
           if (processes.stopping) return false;
@@ -103,7 +105,7 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
 }
 
 /** Saves a finished stage's outputs to the cache, then records it in the lockfile (written atomically). */
-function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Parameters<typeof toStageLock>[1], outs: Parameters<typeof toStageLock>[2]): void {
+function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): void {
   const stage = graph.stages.get(name)!;
   for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!);
   lock.stages[name] = toStageLock(stage, deps, outs);

@@ -100,7 +100,9 @@ export class PathHasher {
       for (const ent of readdirSync(dir, { withFileTypes: true })) {
         const full = join(dir, ent.name);
         const rel = prefix ? `${prefix}/${ent.name}` : ent.name;
-        const st = ent.isSymbolicLink() ? statSync(full) : undefined;
+        // A link is followed; a dangling one has no content to hash and is left out.
+        const st = ent.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
+        if (ent.isSymbolicLink() && !st) continue;
         if (ent.isDirectory() || st?.isDirectory()) walk(full, rel);
         else if (ent.isFile() || st?.isFile()) {
           const s = st ?? statSync(full);

@@ -1,0 +1,39 @@
+/**
+ * gitml's programmatic surface: the CLI operations as functions, and the pure pieces (parsing, graph, status,
+ * planning, lockfile) for tools such as the CI actions that need no disk or processes.
+ */
+
+// Operations, one per CLI command.
+export { checkout, type CheckoutEntry } from './commands/checkout.js';
+export { dag } from './commands/dag.js';
+export { init, type InitResult } from './commands/init.js';
+export { metricsShow, type MetricsShowResult } from './commands/metrics-show.js';
+export { paramsShow } from './commands/params-show.js';
+export { repro, type ReproOptions, type ReproResult } from './commands/repro.js';
+export { status, type StatusResult } from './commands/status.js';
+export { main as runCli, type CliIo } from './cli/main.js';
+
+// Pure core.
+export { parsePipeline, PIPELINE_FILE, DEFAULT_PARAMS_FILE, type ParseResult } from './pipeline/parse.js';
+export type { Pipeline, Stage, Out, OutKind, ReadText, MlYaml } from './pipeline/types.js';
+export { buildGraph, topoOrder, closure, type Graph, type PathProbe } from './graph/build.js';
+export { stageStatus, type StageStatus, type HashOf } from './plan/stage-status.js';
+export { planRepro, type PlannedStage, type PlanAction, type ReproPlanOptions } from './plan/plan-repro.js';
+export { parseLockfile, serializeLockfile, emptyLockfile, LOCKFILE, type Lockfile, type StageLock, type LockEntry } from './lockfile/lockfile.js';
+
+// Errors.
+export {
+  GitmlError,
+  InvalidPipelineError,
+  InvalidGraphError,
+  LockfileCorruptError,
+  WorkspaceNotFoundError,
+  UnknownStageError,
+  CacheMissError,
+  StageFailedError,
+  InterruptedError,
+  WorkspaceBusyError,
+  UsageError,
+  formatProblem,
+  type Problem,
+} from './errors.js';
