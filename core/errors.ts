@@ -43,6 +43,15 @@ export class InvalidPipelineError extends GitmlError {
   }
 }
 
+/** `.ml/config.yaml` or `.ml/config.local.yaml` is invalid; every problem is listed. */
+export class InvalidConfigError extends GitmlError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super('E_CONFIG_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    this.problems = problems;
+  }
+}
+
 /** The stage graph cannot be built: a cycle, overlapping outputs, a missing dependency, a path outside the workspace. */
 export class InvalidGraphError extends GitmlError {
   readonly problems: Problem[];

@@ -1,14 +1,17 @@
 import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Cache } from './cache/cache.js';
+import { loadConfig, type ResolvedConfig } from './config.js';
 import { InvalidGraphError, InvalidPipelineError, WorkspaceNotFoundError } from './errors.js';
 import { buildGraph, type Graph, type PathProbe } from './graph/build.js';
+import { closePool } from './hash/hash-pool.js';
 import { PathHasher } from './hash/hash-path.js';
 import { emptyLockfile, LOCKFILE, parseLockfile, serializeLockfile, type Lockfile } from './lockfile/lockfile.js';
 import { parsePipeline, PIPELINE_FILE } from './pipeline/parse.js';
 import type { Pipeline } from './pipeline/types.js';
 import { stageStatus, type StageStatus } from './plan/stage-status.js';
 import { readTextOrNull, writeFileAtomic } from './util/fs.js';
+import type { Progress } from './util/progress.js';
 
 export const STATE_DIR = '.ml';
 
@@ -50,13 +53,30 @@ export function findRoot(cwd: string): string {
 export class Workspace {
   private constructor(
     readonly root: string,
+    readonly config: ResolvedConfig,
     readonly hasher: PathHasher,
     readonly cache: Cache,
   ) {}
 
   static async open(cwd: string): Promise<Workspace> {
     const root = findRoot(cwd);
-    return new Workspace(root, await PathHasher.create(root), new Cache(root));
+    const config = loadConfig((p) => readTextOrNull(join(root, p)));
+    return new Workspace(root, config, await PathHasher.create(root), new Cache(root, config.linkModes));
+  }
+
+  /** Opens the workspace around `fn` and always saves the stat cache and stops hashing threads afterwards. */
+  static async use<T>(cwd: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+    const ws = await Workspace.open(cwd ?? process.cwd());
+    try {
+      return await fn(ws);
+    } finally {
+      await ws.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.hasher.save();
+    await closePool();
   }
 
   abs(path: string): string {
@@ -89,9 +109,22 @@ export class Workspace {
     writeFileAtomic(this.abs(LOCKFILE), serializeLockfile(lock));
   }
 
-  status(graph: Graph, lock: Lockfile, names: string[] = graph.names): Map<string, StageStatus> {
+  /** Status of `names`, hashing every dependency and output they have first, in parallel. */
+  async status(graph: Graph, lock: Lockfile, names: string[] = graph.names, progress?: Progress): Promise<Map<string, StageStatus>> {
+    await this.hashStages(graph, names, progress);
     const hashOf = (p: string) => this.hasher.hash(p);
     return new Map(names.map((n) => [n, stageStatus(graph.stages.get(n)!, lock.stages[n], hashOf)]));
+  }
+
+  /** Hashes the dependencies and outputs of these stages in one parallel pass, so later lookups are memo hits. */
+  async hashStages(graph: Graph, names: Iterable<string>, progress?: Progress): Promise<void> {
+    const paths: string[] = [];
+    for (const name of names) {
+      const stage = graph.stages.get(name)!;
+      if (stage.frozen) continue;
+      paths.push(...stage.deps, ...stage.outs.map((o) => o.path));
+    }
+    await this.hasher.hashAll(paths, progress);
   }
 
   /** Whether a path exists, and whether it (or its nearest existing parent) resolves outside the workspace. */

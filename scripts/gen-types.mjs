@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const targets = [
   { schema: 'schemas/ml.schema.json', out: 'core/generated/ml-yaml.ts' },
   { schema: 'schemas/lock.schema.json', out: 'core/generated/lockfile.ts' },
+  { schema: 'schemas/config.schema.json', out: 'core/generated/config.ts' },
 ];
 
 export async function generate(schemaPath) {

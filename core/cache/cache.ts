@@ -1,24 +1,63 @@
-import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { DEFAULT_LINK_MODES, type LinkMode } from '../config.js';
 import { CacheMissError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { listFiles } from '../util/fs.js';
+import type { Progress } from '../util/progress.js';
 
 export const CACHE_DIR = '.ml/cache';
+export const OBJECTS_DIR = '.ml/cache/blake3';
+export const QUARANTINE_DIR = '.ml/cache/quarantine';
 
 export type RestoreResult = 'unchanged' | 'restored';
 
+/** Errors that mean "this link mode does not work here", so the next mode is tried. */
+const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EPERM', 'EINVAL', 'EMLINK', 'ENOSYS']);
+
 /**
  * The content-addressed object store under `.ml/cache`: one read-only file per hash, sharded by the first two hex
- * digits. A directory's manifest is an object too. Writes go through a temporary file and a rename, so an
- * interrupted save never leaves a partial object under a valid name.
+ * digits. A directory's manifest is an object too. Objects are written through a temporary file and a rename, so
+ * an interrupted save never leaves a partial object under a valid name.
+ *
+ * Outputs are placed in the workspace with the first link mode that works: reflink (copy-on-write), hardlink or
+ * symlink (the workspace file is the read-only object itself, so it cannot be edited in place), or copy.
  */
 export class Cache {
   readonly dir: string;
+  private readonly modes: LinkMode[];
+  /** Shard directories known to exist (objects are never removed while a command that writes them runs). */
+  private readonly shards = new Set<string>();
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    linkModes: LinkMode[] = DEFAULT_LINK_MODES,
+  ) {
     this.dir = join(root, CACHE_DIR);
+    this.modes = [...linkModes];
+  }
+
+  /** The link mode in use: the first configured one not yet found unsupported on this filesystem. */
+  get linkMode(): LinkMode {
+    return this.modes[0] ?? 'copy';
   }
 
   objectPath(hash: string): string {
@@ -30,6 +69,13 @@ export class Cache {
     return existsSync(this.objectPath(hash));
   }
 
+  /** Whether every object behind a lock entry (for a directory: its manifest and all its files) is present. */
+  complete(entry: Pick<LockEntry, 'hash' | 'nfiles'>): boolean {
+    if (entry.nfiles === undefined) return this.has(entry.hash);
+    const manifest = this.readManifest(entry.hash);
+    return manifest !== undefined && manifest.files.every((f) => this.has(f.hash));
+  }
+
   /** Saves a workspace output (file or directory) whose hash was just computed. */
   save(path: string, info: HashInfo): void {
     const abs = join(this.root, path);
@@ -37,7 +83,7 @@ export class Cache {
       this.saveFile(abs, info.hash);
       return;
     }
-    for (const f of info.manifest.files) this.saveFile(join(abs, f.path), f.hash);
+    for (const f of info.manifest.files) this.saveFile(join(abs, f.path), f.hash, f.exec === true);
     this.saveBytes(Buffer.from(serializeManifest(info.manifest)), info.hash);
   }
 
@@ -46,21 +92,29 @@ export class Cache {
     try {
       return JSON.parse(readFileSync(this.objectPath(hash), 'utf8')) as Manifest;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
       throw err;
     }
   }
 
-  /** Puts the cached content of `entry` at workspace `path`, skipping files that already match. */
-  restore(path: string, entry: LockEntry, hasher: PathHasher): RestoreResult {
+  /**
+   * Puts the cached content of `entry` at workspace `path`. Files that already hold the right content are left alone,
+   * unless `relink` asks for them to become links to the cache (after saving, in hardlink or symlink mode).
+   */
+  restore(path: string, entry: LockEntry, hasher: PathHasher, opts: { relink?: boolean; copy?: boolean; progress?: Progress } = {}): RestoreResult {
     const abs = join(this.root, path);
+    const relink = opts.relink === true && (this.linkMode === 'hardlink' || this.linkMode === 'symlink');
+    const current = hasher.hash(path);
     // What already matches needs nothing from the cache, even if the cache was cleared.
-    if (hasher.hash(path)?.hash === entry.hash) return 'unchanged';
-    hasher.forget(path);
+    if (current?.hash === entry.hash && !relink) return 'unchanged';
+
     if (entry.nfiles === undefined) {
       if (!this.has(entry.hash)) throw new CacheMissError(path, entry.hash);
-      if (existsSync(abs)) rmSync(abs, { recursive: true, force: true });
-      this.copyOut(entry.hash, abs, false);
+      if (current?.hash === entry.hash && this.isLinked(abs, entry.hash)) return 'unchanged';
+      rmSync(abs, { recursive: true, force: true });
+      this.place(entry.hash, abs, false, undefined, opts.copy);
+      hasher.forget(path);
       return 'restored';
     }
 
@@ -69,33 +123,109 @@ export class Cache {
     const missing = manifest.files.find((f) => !this.has(f.hash));
     if (missing) throw new CacheMissError(`${path}/${missing.path}`, missing.hash);
 
-    if (existsSync(abs) && !statSync(abs).isDirectory()) rmSync(abs, { force: true });
+    const have = new Map<string, string>();
+    if (current && isDirInfo(current)) for (const f of current.manifest.files) have.set(f.path, f.hash);
+    else if (current) rmSync(abs, { force: true });
+
     let changed = false;
     const wanted = new Set(manifest.files.map((f) => f.path));
-    for (const rel of existsSync(abs) ? listFiles(abs) : []) {
-      if (!wanted.has(rel)) {
-        rmSync(join(abs, rel), { force: true });
-        changed = true;
+    if (current && isDirInfo(current)) {
+      for (const rel of listFiles(abs)) {
+        if (!wanted.has(rel)) {
+          rmSync(join(abs, rel), { force: true });
+          changed = true;
+        }
       }
+      if (changed) removeEmptyDirs(abs);
     }
-    if (changed) removeEmptyDirs(abs);
+    const made = new Set<string>();
+    opts.progress?.start(`checking out ${path}`, manifest.files.length);
     for (const f of manifest.files) {
       const target = join(abs, f.path);
-      if (isFile(target) && hasher.hashFile(target) === f.hash) continue;
-      if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-      this.copyOut(f.hash, target, f.exec === true);
+      const same = have.get(f.path) === f.hash;
+      if (same && (!relink || this.isLinked(target, f.hash))) {
+        opts.progress?.tick(1);
+        continue;
+      }
+      if (have.has(f.path) || !same) rmSync(target, { recursive: true, force: true });
+      this.place(f.hash, target, f.exec === true, made, opts.copy);
       changed = true;
+      opts.progress?.tick(1);
     }
+    opts.progress?.done();
     mkdirSync(abs, { recursive: true });
     hasher.forget(path);
     return changed ? 'restored' : 'unchanged';
   }
 
-  private saveFile(abs: string, hash: string): void {
+  /**
+   * Makes an output safe to write to before a stage that keeps it (`persist`) runs: links to cache objects are
+   * replaced by private, writable copies.
+   */
+  unprotect(path: string): void {
+    const abs = join(this.root, path);
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const rel of listFiles(abs)) this.unprotectFile(join(abs, rel));
+    } else this.unprotectFile(abs);
+  }
+
+  /** Every object hash in the store. */
+  listObjects(): string[] {
+    const out: string[] = [];
+    const base = join(this.dir, 'blake3');
+    if (!existsSync(base)) return out;
+    for (const shard of readdirSync(base)) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      for (const name of readdirSync(join(base, shard))) if (/^[0-9a-f]{62}$/.test(name)) out.push(`blake3:${shard}${name}`);
+    }
+    return out.sort();
+  }
+
+  /** Leftovers of interrupted saves (temporary files that never got their final name). */
+  listPartials(): string[] {
+    const base = join(this.dir, 'blake3');
+    if (!existsSync(base)) return [];
+    return readdirSync(base).flatMap((shard) => {
+      const dir = join(base, shard);
+      return statSync(dir).isDirectory() ? readdirSync(dir).filter((n) => n.includes('.tmp-')).map((n) => join(dir, n)) : [];
+    });
+  }
+
+  remove(hash: string): number {
+    const p = this.objectPath(hash);
+    const size = statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+    rmSync(p, { force: true });
+    return size;
+  }
+
+  /** Moves a damaged object aside (so it is neither used nor lost) and returns where it went. */
+  quarantine(hash: string): string {
+    const dest = join(this.root, QUARANTINE_DIR, hash.replace(':', '-'));
+    mkdirSync(dirname(dest), { recursive: true });
+    renameSync(this.objectPath(hash), dest);
+    return dest;
+  }
+
+  private saveFile(abs: string, hash: string, exec = false): void {
     const dest = this.objectPath(hash);
     if (existsSync(dest)) return;
-    mkdirSync(dirname(dest), { recursive: true });
+    this.mkdir(dirname(dest));
     const tmp = `${dest}.tmp-${process.pid}`;
+    // In hardlink mode the workspace file becomes the object (and read-only with it); an executable keeps its own copy
+    // so that its mode is not taken away.
+    if (this.linkMode === 'hardlink' && !exec) {
+      try {
+        linkSync(abs, tmp);
+        chmodSync(tmp, 0o444);
+        renameSync(tmp, dest);
+        return;
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        if (!UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      }
+    }
     // FICLONE makes a copy-on-write clone where the filesystem supports it and a plain copy elsewhere.
     copyFileSync(abs, tmp, constants.COPYFILE_FICLONE);
     chmodSync(tmp, 0o444);
@@ -105,18 +235,64 @@ export class Cache {
   private saveBytes(data: Buffer, hash: string): void {
     const dest = this.objectPath(hash);
     if (existsSync(dest)) return;
-    mkdirSync(dirname(dest), { recursive: true });
+    this.mkdir(dirname(dest));
     const tmp = `${dest}.tmp-${process.pid}`;
     writeFileSync(tmp, data, { mode: 0o444 });
     renameSync(tmp, dest);
   }
 
-  private copyOut(hash: string, target: string, exec: boolean): void {
-    mkdirSync(dirname(target), { recursive: true });
-    const tmp = join(dirname(target), `.gitml-tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    copyFileSync(this.objectPath(hash), tmp, constants.COPYFILE_FICLONE);
-    chmodSync(tmp, exec ? 0o755 : 0o644);
-    renameSync(tmp, target);
+  /** Places an object at `target` (which must not exist) with the first link mode that works. */
+  private place(hash: string, target: string, exec: boolean, made = new Set<string>(), copy = false): void {
+    const object = this.objectPath(hash);
+    this.mkdir(dirname(target), made);
+    for (;;) {
+      const mode = this.linkMode;
+      try {
+        if (mode === 'copy' || exec || copy) {
+          // An executable is always a private copy: a link would share (and lose) the object's read-only mode.
+          copyFileSync(object, target, constants.COPYFILE_FICLONE);
+          chmodSync(target, exec ? 0o755 : 0o644);
+        } else if (mode === 'reflink') {
+          copyFileSync(object, target, constants.COPYFILE_FICLONE_FORCE);
+          chmodSync(target, 0o644);
+        } else if (mode === 'hardlink') linkSync(object, target);
+        else symlinkSync(relative(dirname(target), object), target);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (mode === 'copy' || exec || copy || !UNSUPPORTED.has(code) || this.modes.length === 1) throw err;
+        rmSync(target, { force: true });
+        this.modes.shift();
+      }
+    }
+  }
+
+  private isLinked(abs: string, hash: string): boolean {
+    const object = this.objectPath(hash);
+    if (this.linkMode === 'symlink') {
+      try {
+        return join(dirname(abs), readlinkSync(abs)) === object;
+      } catch {
+        return false;
+      }
+    }
+    if (this.linkMode === 'hardlink') return statSync(abs, { throwIfNoEntry: false })?.ino === statSync(object, { throwIfNoEntry: false })?.ino;
+    return true;
+  }
+
+  private unprotectFile(abs: string): void {
+    const st = lstatSync(abs);
+    if (!st.isSymbolicLink() && st.nlink === 1 && st.mode & 0o200) return;
+    const tmp = `${abs}.gitml-unprotect-${process.pid}`;
+    copyFileSync(abs, tmp);
+    chmodSync(tmp, (statSync(abs).mode & 0o111 ? 0o755 : 0o644));
+    renameSync(tmp, abs);
+  }
+
+  private mkdir(dir: string, made: Set<string> = this.shards): void {
+    if (made.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    made.add(dir);
   }
 }
 
@@ -128,12 +304,4 @@ function removeEmptyDirs(dir: string): boolean {
     else empty = false;
   }
   return empty;
-}
-
-function isFile(abs: string): boolean {
-  try {
-    return statSync(abs).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -165,7 +165,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
     }
     if (err instanceof GitmlError) {
-      warn(err.code === 'E_PIPELINE_INVALID' || err.code === 'E_GRAPH_INVALID' ? err.message : `error: ${err.message}`);
+      // Problem lists are already `file:line:col: ...` lines; other errors get one `error:` line.
+      warn('problems' in err ? err.message : `error: ${err.message}`);
       if (verbose && err.stack) warn(err.stack);
       return err.exitCode;
     }

@@ -4,7 +4,10 @@ import type { Graph } from '../graph/build.js';
 import type { HashInfo } from '../hash/hash-path.js';
 import { toStageLock } from '../lockfile/entry.js';
 import type { Lockfile } from '../lockfile/lockfile.js';
-import { planRepro, type PlannedStage } from '../plan/plan-repro.js';
+import { planRepro, selectStages, type PlannedStage } from '../plan/plan-repro.js';
+import { serializeStageKey, stageKeyRecord } from '../plan/stage-key.js';
+import { RunCache } from '../cache/run-cache.js';
+import type { Progress } from '../util/progress.js';
 import { stageStatus, type StageStatus } from '../plan/stage-status.js';
 import { ignoreOutputs } from '../run/gitignore.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
@@ -33,6 +36,10 @@ export interface ReproOptions {
   processes?: ProcessGroup;
   /** Receives progress lines and stage output. */
   print?: (line: string) => void;
+  /** Look stages up in the run-cache before running them. @default true */
+  runCache?: boolean;
+  /** Shows progress of hashing. */
+  progress?: Progress;
 }
 
 export interface ReproResult {
@@ -46,18 +53,24 @@ export interface ReproResult {
  * or failed run keeps everything that finished.
  */
 export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
+  return Workspace.use(opts.cwd, (ws) => reproIn(ws, opts));
+}
+
+async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> {
   const print = opts.print ?? (() => {});
-  const ws = await Workspace.open(opts.cwd ?? process.cwd());
   const pipeline = ws.loadPipeline();
   const lock = ws.readLock();
   const graph = ws.loadGraph(pipeline, lock);
   checkTargets(graph, opts.targets ?? []);
+  await ws.hashStages(graph, selectStages(graph, opts), opts.progress);
   const statusOf = (name: string): StageStatus => stageStatus(graph.stages.get(name)!, lock.stages[name], (p) => ws.hasher.hash(p));
 
   const plan = planRepro(graph, statusOf, opts);
   if (opts.dry) return { plan, outcomes: new Map() };
 
   const processes = opts.processes ?? new ProcessGroup();
+  const runCache = new RunCache(ws.root, ws.cache);
+  const useRunCache = opts.runCache !== false && !opts.force;
   const release = acquireWorkspaceGuard(ws.root);
   try {
     for (const p of plan) if (p.action === 'up-to-date') print(`Stage \`${p.name}\` is up to date`);
@@ -75,9 +88,36 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
         onNotStarted: (name) => print(`Stage \`${name}\` not started: stopping after a failure (--keep-going runs it)`),
         run: async (name) => {
           const stage = graph.stages.get(name)!;
-          const reasons = reasonsOf.get(name)!;
-          print(`Running stage \`${name}\` (${reasons.join('; ')})`);
-          const result = await runStage({ root: ws.root, stage, hasher: ws.hasher, processes, print });
+          await ws.hasher.hashAll(stage.deps);
+          const deps = new Map<string, HashInfo>();
+          for (const dep of stage.deps) {
+            const info = ws.hasher.hash(dep);
+            if (!info) {
+              failed.push(name);
+              print(`Stage \`${name}\` failed: dependency \`${dep}\` does not exist`);
+              return false;
+            }
+            deps.set(dep, info);
+          }
+
+          const key = ws.hasher.hashBytes(Buffer.from(serializeStageKey(stageKeyRecord(stage, deps))));
+          const hit = useRunCache && RunCache.eligible(stage) ? runCache.lookup(key) : undefined;
+          if (hit) {
+            const outs = new Map<string, HashInfo>();
+            for (const out of stage.outs) {
+              const entry = hit.outs[out.path]!;
+              // Uncached outputs are committed to git, so they are always real files, never links.
+              ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache });
+              outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
+            }
+            commit(ws, graph, lock, name, deps, outs);
+            print(`Stage \`${name}\` restored from run-cache`);
+            return true;
+          }
+
+          print(`Running stage \`${name}\` (${reasonsOf.get(name)!.join('; ')})`);
+          for (const out of stage.outs) if (out.persist) ws.cache.unprotect(out.path);
+          const result = await runStage({ root: ws.root, stage, deps, hasher: ws.hasher, processes, print });
           if (processes.stopping) return false;
           if (!result.ok) {
             failed.push(name);
@@ -88,12 +128,21 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
             }
             return false;
           }
-          commit(ws, graph, lock, name, result.deps, result.outs);
+          if (RunCache.eligible(stage)) {
+            // Uncached outputs (metrics) are stored too, so that a run-cache hit can restore every output.
+            for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!);
+          }
+          commit(ws, graph, lock, name, deps, result.outs);
+          if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });
           print(`Stage \`${name}\` done`);
           return true;
         },
       },
-      { jobs: Math.max(1, opts.jobs ?? availableParallelism()), keepGoing: opts.keepGoing ?? false, stopped: () => processes.stopping !== undefined },
+      {
+        jobs: Math.max(1, opts.jobs ?? ws.config.jobs ?? availableParallelism()),
+        keepGoing: opts.keepGoing ?? false,
+        stopped: () => processes.stopping !== undefined,
+      },
     );
 
     if (processes.stopping) throw new InterruptedError(processes.stopping === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
@@ -104,7 +153,10 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
   }
 }
 
-/** Saves a finished stage's outputs to the cache, then records it in the lockfile (written atomically). */
+/**
+ * Saves a finished stage's cached outputs, records it in the lockfile (written atomically), and in hardlink or
+ * symlink mode turns the outputs into links to the cache.
+ */
 function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): void {
   const stage = graph.stages.get(name)!;
   for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!);
@@ -112,6 +164,7 @@ function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps:
   // Entries of stages no longer in ml.yaml are dropped, so the lockfile describes exactly this pipeline.
   for (const old of Object.keys(lock.stages)) if (!graph.stages.has(old)) delete lock.stages[old];
   ws.writeLock(lock);
+  for (const out of stage.outs) if (out.cache) ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
   ignoreOutputs(ws.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
 }
 

@@ -1,4 +1,5 @@
 import type { StageStatus } from '../plan/stage-status.js';
+import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
 import { checkTargets } from './repro.js';
 
@@ -7,14 +8,16 @@ export interface StatusResult {
 }
 
 /** Says for each stage whether it is up to date with ml.yaml, params, its dependencies and outputs, and why not. */
-export async function status(opts: { cwd?: string; targets?: string[] } = {}): Promise<StatusResult> {
-  const ws = await Workspace.open(opts.cwd ?? process.cwd());
-  const lock = ws.readLock();
-  const graph = ws.loadGraph(ws.loadPipeline(), lock);
-  checkTargets(graph, opts.targets ?? []);
-  const names = opts.targets?.length ? opts.targets : graph.names;
-  const statuses = ws.status(graph, lock, names);
-  const stages: StatusResult['stages'] = {};
-  for (const name of names) stages[name] = { ...statuses.get(name)!, ...(graph.stages.get(name)!.frozen ? { frozen: true as const } : {}) };
-  return { stages };
+export async function status(opts: { cwd?: string; targets?: string[]; progress?: Progress } = {}): Promise<StatusResult> {
+  return Workspace.use(opts.cwd, async (ws) => {
+    const lock = ws.readLock();
+    const graph = ws.loadGraph(ws.loadPipeline(), lock);
+    checkTargets(graph, opts.targets ?? []);
+    const names = opts.targets?.length ? opts.targets : graph.names;
+    const statuses = await ws.status(graph, lock, names, opts.progress);
+    const stages: StatusResult['stages'] = {};
+    for (const name of names)
+      stages[name] = { ...statuses.get(name)!, ...(graph.stages.get(name)!.frozen ? { frozen: true as const } : {}) };
+    return { stages };
+  });
 }

@@ -1,7 +1,10 @@
-import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, compareStrings } from '../util/canonical.js';
+import type { Progress } from '../util/progress.js';
 import { HASH_ALGORITHM, loadBlake3, type Blake3 } from './blake3.js';
+import { hashInPool, worthPool } from './hash-pool.js';
+import { StatCache, type FileRecord } from './stat-cache.js';
+import { isRacy, nowNs, statKey, walkTree, type WalkEntry } from './walk.js';
 
 /** What the lockfile records for a path. `nfiles` is set for directories. */
 export interface HashInfo {
@@ -23,47 +26,79 @@ export interface Manifest {
   files: ManifestEntry[];
 }
 
-export interface DirHashInfo extends HashInfo {
-  nfiles: number;
-  manifest: Manifest;
+/** A directory's hash; the manifest behind it is read only when asked for (saving to the cache needs it). */
+export class DirHash implements HashInfo {
+  private loaded: Manifest | undefined;
+
+  constructor(
+    readonly hash: string,
+    readonly size: number,
+    readonly nfiles: number,
+    private readonly load: () => Manifest,
+  ) {}
+
+  get manifest(): Manifest {
+    return (this.loaded ??= this.load());
+  }
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 4 << 20;
+
+type Inspection =
+  | { kind: 'missing'; path: string }
+  | { kind: 'file'; path: string; entry: WalkEntry; known?: FileRecord }
+  | { kind: 'dir'; path: string; entries: WalkEntry[]; sig: string; done?: DirHash; known: Map<string, FileRecord> };
 
 /**
- * Content hashing of workspace paths. Results are memoized per path until `forget` is called for that path (after a
- * stage rewrites it); a directory hash is the hash of its sorted manifest.
+ * Content hashing of workspace paths through the stat cache: a file whose inode, size, mtime and ctime are as
+ * recorded is not read again. Files that must be read are spread over worker threads when there are many. Results
+ * are memoized per path until `forget` is called for it (after a stage rewrites it).
  */
 export class PathHasher {
-  private readonly memo = new Map<string, HashInfo | DirHashInfo | null>();
+  private readonly memo = new Map<string, HashInfo | null>();
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
 
   private constructor(
     readonly root: string,
     private readonly blake3: () => Blake3,
+    readonly stats: StatCache,
   ) {}
 
-  static async create(root: string): Promise<PathHasher> {
-    return new PathHasher(root, await loadBlake3());
+  /** With `persist: false` the stat cache lives only in memory (nothing under `.ml/state` is read or written). */
+  static async create(root: string, opts: { persist?: boolean } = {}): Promise<PathHasher> {
+    const blake3 = await loadBlake3();
+    return new PathHasher(root, blake3, StatCache.open(opts.persist === false ? undefined : root, blake3));
   }
 
   /** Hash of a workspace-relative path, or `null` when it does not exist. */
-  hash(path: string): HashInfo | DirHashInfo | null {
-    const hit = this.memo.get(path);
-    if (hit !== undefined) return hit;
-    let st: Stats;
-    try {
-      st = statSync(join(this.root, path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        this.memo.set(path, null);
-        return null;
+  hash(path: string): HashInfo | null {
+    if (this.memo.has(path)) return this.memo.get(path)!;
+    const ins = this.inspect(path);
+    const todo = this.misses([ins]);
+    this.finish(ins, new Map(todo.map((e) => [e.abs, this.hashFile(e.abs)])));
+    return this.memo.get(path)!;
+  }
+
+  /** Hashes many paths at once, reading what the stat cache cannot vouch for on all cores. */
+  async hashAll(paths: Iterable<string>, progress?: Progress): Promise<void> {
+    const inspections = [...new Set(paths)].filter((p) => !this.memo.has(p)).map((p) => this.inspect(p));
+    const todo = this.misses(inspections);
+    const hashes = new Map<string, string>();
+    if (todo.length) {
+      const bytes = todo.reduce((n, e) => n + e.size, 0);
+      progress?.start(`hashing ${todo.length} file${todo.length === 1 ? '' : 's'}`, todo.length);
+      if (worthPool(todo.length, bytes)) {
+        const result = await hashInPool(todo, (n) => progress?.tick(n));
+        todo.forEach((e, i) => hashes.set(e.abs, result[i]!));
+      } else {
+        for (const e of todo) {
+          hashes.set(e.abs, this.hashFile(e.abs));
+          progress?.tick(1);
+        }
       }
-      throw err;
+      progress?.done();
     }
-    const info = st.isDirectory() ? this.hashDir(join(this.root, path)) : { hash: this.hashFile(join(this.root, path)), size: st.size };
-    this.memo.set(path, info);
-    return info;
+    for (const ins of inspections) this.finish(ins, hashes);
   }
 
   /** Drops memoized hashes at or under `path` (and of directories holding it). */
@@ -71,6 +106,11 @@ export class PathHasher {
     for (const key of this.memo.keys()) {
       if (key === path || key.startsWith(`${path}/`) || path.startsWith(`${key}/`)) this.memo.delete(key);
     }
+  }
+
+  /** Persists the stat cache. */
+  save(): void {
+    this.stats.save();
   }
 
   hashFile(abs: string): string {
@@ -94,38 +134,111 @@ export class PathHasher {
     return `${HASH_ALGORITHM}:${h.digest()}`;
   }
 
-  hashDir(abs: string): DirHashInfo {
+  /** Stats a path (walking it if a directory) and finds what the stat cache already knows. */
+  private inspect(path: string): Inspection {
+    const abs = join(this.root, path);
+    const st = statIfExists(abs);
+    if (!st) return { kind: 'missing', path };
+    if (!st.isDirectory()) {
+      const entry: WalkEntry = { rel: path, abs, key: statKey(st), size: Number(st.size), exec: (st.mode & 0o111n) !== 0n, racy: isRacy(st, nowNs()) };
+      const rec = this.stats.file(path);
+      return { kind: 'file', path, entry, known: rec?.key === entry.key ? rec : undefined };
+    }
+    const entries = walkTree(abs);
+    const sig = this.signature(entries);
+    const summary = this.stats.dir(path);
+    if (summary && summary.sig === sig && !entries.some((e) => e.racy)) {
+      const done = new DirHash(summary.hash, summary.size, summary.nfiles, () => this.manifestFrom(entries, this.stats.dirEntries(path)));
+      return { kind: 'dir', path, entries, sig, done, known: new Map() };
+    }
+    const records = this.stats.dirEntries(path);
+    const known = new Map<string, FileRecord>();
+    for (const e of entries) {
+      const rec = records.get(e.rel);
+      if (rec && rec.key === e.key) known.set(e.rel, rec);
+    }
+    return { kind: 'dir', path, entries, sig, known };
+  }
+
+  private misses(inspections: Inspection[]): WalkEntry[] {
+    const out: WalkEntry[] = [];
+    for (const ins of inspections) {
+      if (ins.kind === 'file' && !ins.known) out.push(ins.entry);
+      if (ins.kind === 'dir' && !ins.done) for (const e of ins.entries) if (!ins.known.has(e.rel)) out.push(e);
+    }
+    return out;
+  }
+
+  /** Completes an inspection with freshly computed hashes (by absolute path), memoizes and records it. */
+  private finish(ins: Inspection, hashes: Map<string, string>): void {
+    if (ins.kind === 'missing') {
+      this.memo.set(ins.path, null);
+      return;
+    }
+    if (ins.kind === 'file') {
+      const hash = ins.known?.hash ?? hashes.get(ins.entry.abs)!;
+      if (!ins.known && !ins.entry.racy) this.stats.setFile(ins.path, { key: ins.entry.key, hash, size: ins.entry.size, exec: ins.entry.exec });
+      this.memo.set(ins.path, { hash, size: ins.entry.size });
+      return;
+    }
+    if (ins.done) {
+      this.memo.set(ins.path, ins.done);
+      return;
+    }
+    const records = new Map<string, FileRecord>();
     const files: ManifestEntry[] = [];
-    const walk = (dir: string, prefix: string) => {
-      for (const ent of readdirSync(dir, { withFileTypes: true })) {
-        const full = join(dir, ent.name);
-        const rel = prefix ? `${prefix}/${ent.name}` : ent.name;
-        // A link is followed; a dangling one has no content to hash and is left out.
-        const st = ent.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
-        if (ent.isSymbolicLink() && !st) continue;
-        if (ent.isDirectory() || st?.isDirectory()) walk(full, rel);
-        else if (ent.isFile() || st?.isFile()) {
-          const s = st ?? statSync(full);
-          files.push({ path: rel, hash: this.hashFile(full), size: s.size, ...(s.mode & 0o111 ? { exec: true as const } : {}) });
-        }
-      }
-    };
-    walk(abs, '');
-    files.sort((a, b) => compareStrings(a.path, b.path));
+    let size = 0;
+    for (const e of ins.entries) {
+      const hash = ins.known.get(e.rel)?.hash ?? hashes.get(e.abs)!;
+      if (!e.racy) records.set(e.rel, { key: e.key, hash, size: e.size, exec: e.exec });
+      files.push({ path: e.rel, hash, size: e.size, ...(e.exec ? { exec: true as const } : {}) });
+      size += e.size;
+    }
     const manifest: Manifest = { files };
+    const hash = this.hashBytes(Buffer.from(serializeManifest(manifest)));
+    const racy = ins.entries.some((e) => e.racy);
+    this.stats.setDir(ins.path, records, racy ? undefined : { sig: ins.sig, hash, nfiles: files.length, size });
+    this.memo.set(ins.path, new DirHash(hash, size, files.length, () => manifest));
+  }
+
+  private manifestFrom(entries: WalkEntry[], records: Map<string, FileRecord>): Manifest {
     return {
-      hash: this.hashBytes(Buffer.from(serializeManifest(manifest))),
-      size: files.reduce((n, f) => n + f.size, 0),
-      nfiles: files.length,
-      manifest,
+      files: entries.map((e) => {
+        const rec = records.get(e.rel);
+        // The summary matched, so every record is there unless the per-directory file was lost: then hash again.
+        const hash = rec && rec.key === e.key ? rec.hash : this.hashFile(e.abs);
+        return { path: e.rel, hash, size: e.size, ...(e.exec ? { exec: true as const } : {}) };
+      }),
     };
+  }
+
+  private signature(entries: WalkEntry[]): string {
+    const h = this.blake3();
+    h.update(Buffer.from(entries.map((e) => `${e.rel}\0${e.key}\n`).join('')));
+    return h.digest();
   }
 }
 
+/**
+ * The bytes a directory hash is taken over. Written by hand rather than through a generic canonical serializer:
+ * it runs once per directory of up to hundreds of thousands of files, and its output equals `canonicalJson`
+ * (keys in sorted order: exec, hash, path, size).
+ */
 export function serializeManifest(manifest: Manifest): string {
-  return canonicalJson(manifest);
+  const parts = manifest.files.map((f) => `{${f.exec ? '"exec":true,' : ''}"hash":${JSON.stringify(f.hash)},"path":${JSON.stringify(f.path)},"size":${f.size}}`);
+  return `{"files":[${parts.join(',')}]}`;
 }
 
-export function isDirInfo(info: HashInfo): info is DirHashInfo {
-  return 'manifest' in info;
+/** Stat, or `undefined` where nothing is (including a path through a file: ENOTDIR). */
+function statIfExists(abs: string): BigIntStats | undefined {
+  try {
+    return statSync(abs, { bigint: true, throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+export function isDirInfo(info: HashInfo): info is DirHash {
+  return info instanceof DirHash;
 }

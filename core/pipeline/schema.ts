@@ -10,14 +10,18 @@ export interface SchemaIssue {
   message: string;
 }
 
-let validate: ReturnType<Ajv['compile']> | undefined;
-
-/** Validates a parsed ml.yaml against schemas/ml.schema.json and returns every problem (empty when valid). */
-export function checkMlSchema(value: unknown): SchemaIssue[] {
-  validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(mlSchema);
-  if (validate(value)) return [];
-  return describeErrors(validate.errors ?? [], value);
+/** A validator for one JSON Schema that returns every problem, phrased for a user (empty when valid). */
+export function schemaChecker(schema: object): (value: unknown) => SchemaIssue[] {
+  let validate: ReturnType<Ajv['compile']> | undefined;
+  return (value) => {
+    validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+    if (validate(value)) return [];
+    return describeErrors(validate.errors ?? [], value);
+  };
 }
+
+/** Validates a parsed ml.yaml against schemas/ml.schema.json. */
+export const checkMlSchema = schemaChecker(mlSchema);
 
 function describeErrors(errors: ErrorObject[], value: unknown): SchemaIssue[] {
   // An anyOf that fails reports each branch too. When the value has the type of one branch, that branch's own

@@ -25,10 +25,15 @@ export interface ReproPlanOptions {
   downstream?: boolean;
 }
 
+/** The stages `repro` considers: all, or the targets with their upstream (or downstream). */
+export function selectStages(graph: Graph, opts: ReproPlanOptions = {}): Set<string> {
+  const targets = opts.targets ?? [];
+  return targets.length ? closure(graph, targets, opts.downstream ? 'down' : 'up') : new Set(graph.names);
+}
+
 /** Decides what `repro` does, in topological order. Pure: `statusOf` is supplied by the caller. */
 export function planRepro(graph: Graph, statusOf: (name: string) => StageStatus, opts: ReproPlanOptions = {}): PlannedStage[] {
-  const targets = opts.targets ?? [];
-  const selected = targets.length ? closure(graph, targets, opts.downstream ? 'down' : 'up') : new Set(graph.names);
+  const selected = selectStages(graph, opts);
   const plan: PlannedStage[] = [];
   const willRun = new Set<string>();
   for (const name of topoOrder(graph, selected)) {

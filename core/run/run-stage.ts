@@ -11,6 +11,8 @@ const TAIL_LINES = 20;
 export interface RunStageOptions {
   root: string;
   stage: Stage;
+  /** Dependency hashes taken before the run; they are what the lockfile records. */
+  deps: Map<string, HashInfo>;
   hasher: PathHasher;
   processes: ProcessGroup;
   /** Receives each output line of the stage, already prefixed with its name. */
@@ -18,22 +20,15 @@ export interface RunStageOptions {
 }
 
 export type RunStageResult =
-  | { ok: true; deps: Map<string, HashInfo>; outs: Map<string, HashInfo> }
+  | { ok: true; outs: Map<string, HashInfo> }
   | { ok: false; message: string; tail: string[] };
 
 /**
- * Runs one stage: hashes its dependencies, deletes its non-persistent outputs, runs each command through the shell
- * in `wdir`, streams and logs the output, checks every output exists and hashes it. Commits nothing: the caller
- * records the result.
+ * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir`, streams and
+ * logs the output, checks every output exists and hashes it. Commits nothing: the caller records the result.
  */
 export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const { root, stage, hasher } = opts;
-  const deps = new Map<string, HashInfo>();
-  for (const dep of stage.deps) {
-    const info = hasher.hash(dep);
-    if (!info) return { ok: false, message: `dependency \`${dep}\` does not exist`, tail: [] };
-    deps.set(dep, info);
-  }
 
   for (const out of stage.outs) {
     if (!out.persist) rmSync(join(root, out.path), { recursive: true, force: true });
@@ -65,8 +60,9 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
 
   const outs = new Map<string, HashInfo>();
   const missing: string[] = [];
+  for (const out of stage.outs) hasher.forget(out.path);
+  await hasher.hashAll(stage.outs.map((o) => o.path));
   for (const out of stage.outs) {
-    hasher.forget(out.path);
     const info = hasher.hash(out.path);
     if (info) outs.set(out.path, info);
     else missing.push(out.path);
@@ -74,7 +70,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   if (missing.length) {
     return { ok: false, message: `the commands succeeded but did not create ${missing.map((m) => `\`${m}\``).join(', ')}`, tail };
   }
-  return { ok: true, deps, outs };
+  return { ok: true, outs };
 }
 
 /** Resolves to the exit code, or the signal name when the command was killed. */

@@ -179,7 +179,7 @@ describe('gitml checkout', () => {
     for (const p of ['model.bin', 'out/a.txt', 'out/nested/b.bin']) {
       expect(statSync(join(fx.dir, p)).mode & 0o200, `${p} is writable by its owner`).toBe(0o200);
     }
-    const objects = filesUnder(join(fx.dir, '.ml/cache'));
+    const objects = filesUnder(join(fx.dir, '.ml/cache/blake3'));
     // model.bin, out/a.txt, out/nested/b.bin and the manifest of `out`.
     expect(objects.length).toBe(4);
     for (const o of objects) expect(statSync(o).mode & 0o222, `${o} is read-only`).toBe(0);

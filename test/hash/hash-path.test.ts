@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createBLAKE3 } from 'hash-wasm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadBlake3 } from '../../core/hash/blake3.js';
-import { isDirInfo, PathHasher, type DirHashInfo } from '../../core/hash/hash-path.js';
+import { isDirInfo, PathHasher, type DirHash } from '../../core/hash/hash-path.js';
 
 /** BLAKE3 of the 6 bytes `hello\n`, a fixed, well-known value (computed once with @napi-rs/blake-hash and hash-wasm). */
 const HELLO_HASH = 'blake3:8e4c7c1b99dbfd50e7a95185fead5ee1448fa904a2fdd778eaf5f2dbfd629a99';
@@ -34,11 +34,11 @@ async function hashOf(path: string) {
   return (await hasher()).hash(path);
 }
 
-async function dirHash(path: string): Promise<DirHashInfo> {
+async function dirHash(path: string): Promise<DirHash> {
   const info = await hashOf(path);
   expect(info).not.toBeNull();
   expect(isDirInfo(info!)).toBe(true);
-  return info as DirHashInfo;
+  return info as DirHash;
 }
 
 describe('PathHasher: files', () => {
