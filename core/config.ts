@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import configSchema from '../schemas/config.schema.json' with { type: 'json' };
+import validateConfig from './generated/validate-config.js';
 import { InvalidConfigError, type Problem } from './errors.js';
 import type { LinkMode, MlConfig } from './generated/config.js';
 import { formatKeyPath, makeLocator } from './pipeline/locate.js';
@@ -12,7 +12,7 @@ export const CONFIG_FILE = '.ml/config.yaml';
 export const LOCAL_CONFIG_FILE = '.ml/config.local.yaml';
 export const DEFAULT_LINK_MODES: LinkMode[] = ['reflink', 'copy'];
 
-const checkConfig = schemaChecker(configSchema);
+const checkConfig = schemaChecker(validateConfig);
 
 /** Settings with defaults applied. */
 export interface ResolvedConfig {

@@ -111,17 +111,20 @@ export class Workspace {
 
   /** Status of `names`, hashing every dependency and output they have first, in parallel. */
   async status(graph: Graph, lock: Lockfile, names: string[] = graph.names, progress?: Progress): Promise<Map<string, StageStatus>> {
-    await this.hashStages(graph, names, progress);
+    await this.hashStages(graph, lock, names, progress);
     const hashOf = (p: string) => this.hasher.hash(p);
     return new Map(names.map((n) => [n, stageStatus(graph.stages.get(n)!, lock.stages[n], hashOf)]));
   }
 
-  /** Hashes the dependencies and outputs of these stages in one parallel pass, so later lookups are memo hits. */
-  async hashStages(graph: Graph, names: Iterable<string>, progress?: Progress): Promise<void> {
+  /**
+   * Hashes the dependencies and outputs of these stages in one parallel pass, so later lookups are memo hits. Stages
+   * the lockfile has never seen are skipped: "never run" needs no hashes.
+   */
+  async hashStages(graph: Graph, lock: Lockfile, names: Iterable<string>, progress?: Progress): Promise<void> {
     const paths: string[] = [];
     for (const name of names) {
       const stage = graph.stages.get(name)!;
-      if (stage.frozen) continue;
+      if (stage.frozen || !lock.stages[name]) continue;
       paths.push(...stage.deps, ...stage.outs.map((o) => o.path));
     }
     await this.hasher.hashAll(paths, progress);

@@ -62,7 +62,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const lock = ws.readLock();
   const graph = ws.loadGraph(pipeline, lock);
   checkTargets(graph, opts.targets ?? []);
-  await ws.hashStages(graph, selectStages(graph, opts), opts.progress);
+  await ws.hashStages(graph, lock, selectStages(graph, opts), opts.progress);
   const statusOf = (name: string): StageStatus => stageStatus(graph.stages.get(name)!, lock.stages[name], (p) => ws.hasher.hash(p));
 
   const plan = planRepro(graph, statusOf, opts);

@@ -2,9 +2,9 @@ import { closeSync, openSync, readSync, statSync, type BigIntStats } from 'node:
 import { join } from 'node:path';
 import type { Progress } from '../util/progress.js';
 import { HASH_ALGORITHM, loadBlake3, type Blake3 } from './blake3.js';
-import { hashInPool, worthPool } from './hash-pool.js';
+import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
 import { StatCache, type FileRecord } from './stat-cache.js';
-import { isRacy, nowNs, statKey, walkTree, type WalkEntry } from './walk.js';
+import { isRacy, nowNs, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
 
 /** What the lockfile records for a path. `nfiles` is set for directories. */
 export interface HashInfo {
@@ -43,6 +43,8 @@ export class DirHash implements HashInfo {
 }
 
 const CHUNK = 4 << 20;
+/** Directories at least this large are fingerprinted on all cores. */
+const PARALLEL_SIG_FILES = 8192;
 
 type Inspection =
   | { kind: 'missing'; path: string }
@@ -81,7 +83,14 @@ export class PathHasher {
 
   /** Hashes many paths at once, reading what the stat cache cannot vouch for on all cores. */
   async hashAll(paths: Iterable<string>, progress?: Progress): Promise<void> {
-    const inspections = [...new Set(paths)].filter((p) => !this.memo.has(p)).map((p) => this.inspect(p));
+    const inspections: Inspection[] = [];
+    for (const p of new Set(paths)) {
+      if (this.memo.has(p)) continue;
+      // A large directory seen before is checked by signature, with its stat calls spread over the cores.
+      const summary = this.stats.dir(p);
+      const sig = summary && summary.nfiles >= PARALLEL_SIG_FILES && poolAvailable() && isDir(join(this.root, p)) ? await sigTreeParallel(join(this.root, p), this.blake3) : undefined;
+      inspections.push(this.inspect(p, sig));
+    }
     const todo = this.misses(inspections);
     const hashes = new Map<string, string>();
     if (todo.length) {
@@ -135,7 +144,7 @@ export class PathHasher {
   }
 
   /** Stats a path (walking it if a directory) and finds what the stat cache already knows. */
-  private inspect(path: string): Inspection {
+  private inspect(path: string, knownSig?: TreeSig): Inspection {
     const abs = join(this.root, path);
     const st = statIfExists(abs);
     if (!st) return { kind: 'missing', path };
@@ -144,13 +153,17 @@ export class PathHasher {
       const rec = this.stats.file(path);
       return { kind: 'file', path, entry, known: rec?.key === entry.key ? rec : undefined };
     }
-    const entries = walkTree(abs);
-    const sig = this.signature(entries);
     const summary = this.stats.dir(path);
-    if (summary && summary.sig === sig && !entries.some((e) => e.racy)) {
-      const done = new DirHash(summary.hash, summary.size, summary.nfiles, () => this.manifestFrom(entries, this.stats.dirEntries(path)));
-      return { kind: 'dir', path, entries, sig, done, known: new Map() };
+    if (summary) {
+      const now = knownSig ?? sigTree(abs, this.blake3);
+      if (now.sig === summary.sig && !now.racy) {
+        const done = new DirHash(summary.hash, summary.size, summary.nfiles, () => this.manifestFrom(walkTree(abs), this.stats.dirEntries(path)));
+        return { kind: 'dir', path, entries: [], sig: now.sig, done, known: new Map() };
+      }
     }
+    const dirs: string[] = [];
+    const entries = walkTree(abs, dirs);
+    const sig = sigFromWalk(entries, dirs, this.blake3).sig;
     const records = this.stats.dirEntries(path);
     const known = new Map<string, FileRecord>();
     for (const e of entries) {
@@ -212,11 +225,6 @@ export class PathHasher {
     };
   }
 
-  private signature(entries: WalkEntry[]): string {
-    const h = this.blake3();
-    h.update(Buffer.from(entries.map((e) => `${e.rel}\0${e.key}\n`).join('')));
-    return h.digest();
-  }
 }
 
 /**
@@ -227,6 +235,10 @@ export class PathHasher {
 export function serializeManifest(manifest: Manifest): string {
   const parts = manifest.files.map((f) => `{${f.exec ? '"exec":true,' : ''}"hash":${JSON.stringify(f.hash)},"path":${JSON.stringify(f.path)},"size":${f.size}}`);
   return `{"files":[${parts.join(',')}]}`;
+}
+
+function isDir(abs: string): boolean {
+  return statIfExists(abs)?.isDirectory() === true;
 }
 
 /** Stat, or `undefined` where nothing is (including a path through a file: ENOTDIR). */

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Piscina } from 'piscina';
+import type { Blake3 } from './blake3.js';
+import { combineSig, listDir, SIG_CHUNK, type TreeSig } from './walk.js';
 
 const WORKER = fileURLToPath(new URL('./hash-worker.js', import.meta.url));
 
@@ -11,7 +14,7 @@ const MIN_BYTES = 256 << 20;
 const BATCH_FILES = 512;
 const BATCH_BYTES = 64 << 20;
 
-let pool: Piscina | undefined;
+let pool: Promise<Piscina> | undefined;
 
 /** Whether hashing these files is worth spreading over worker threads (and the compiled worker exists). */
 export function worthPool(files: number, bytes: number): boolean {
@@ -20,10 +23,6 @@ export function worthPool(files: number, bytes: number): boolean {
 
 /** Hashes files on all cores, in batches; resolves to the hashes in input order. */
 export async function hashInPool(files: { abs: string; size: number }[], onBatch?: (files: number, bytes: number) => void): Promise<string[]> {
-  if (!pool) {
-    const { Piscina } = await import('piscina');
-    pool = new Piscina({ filename: WORKER, maxThreads: availableParallelism(), idleTimeout: 1000 });
-  }
   const batches: { abs: string; size: number }[][] = [];
   let current: { abs: string; size: number }[] = [];
   let bytes = 0;
@@ -39,7 +38,7 @@ export async function hashInPool(files: { abs: string; size: number }[], onBatch
   if (current.length) batches.push(current);
   const results = await Promise.all(
     batches.map(async (b) => {
-      const hashes = (await pool!.run(b.map((f) => f.abs))) as string[];
+      const hashes = await runInPool<string[]>('default', b.map((f) => f.abs));
       onBatch?.(b.length, b.reduce((n, f) => n + f.size, 0));
       return hashes;
     }),
@@ -47,9 +46,37 @@ export async function hashInPool(files: { abs: string; size: number }[], onBatch
   return results.flat();
 }
 
+/** Runs a named function of the worker on the pool. */
+async function runInPool<T>(name: string, arg: unknown): Promise<T> {
+  // One pool per process, also when many tasks are submitted before the first import resolves.
+  pool ??= import('piscina').then(({ Piscina }) => new Piscina({ filename: WORKER, minThreads: availableParallelism(), maxThreads: availableParallelism(), idleTimeout: 1000 }));
+  return (await (await pool).run(arg, { name })) as T;
+}
+
+/**
+ * The same signature as `sigTree`, with file chunks and subtrees computed on all cores: no-op status of a large tree
+ * is bound by stat calls, and these run in parallel.
+ */
+export async function sigTreeParallel(dir: string, blake3: () => Blake3): Promise<TreeSig> {
+  const { files, dirs } = listDir(dir);
+  const chunks: Promise<TreeSig>[] = [];
+  for (let i = 0; i < files.length; i += SIG_CHUNK) chunks.push(runInPool('sigFiles', { dir, names: files.slice(i, i + SIG_CHUNK) }));
+  // Few subdirectories: split each further here; many: one task per subtree is enough to fill the cores.
+  const subs = dirs.map(async (d): Promise<[string, TreeSig]> => {
+    const sub = join(dir, d);
+    return [d, dirs.length >= 4 ? await runInPool<TreeSig>('sigTree', { dir: sub }) : await sigTreeParallel(sub, blake3)];
+  });
+  return combineSig(await Promise.all(chunks), await Promise.all(subs), blake3);
+}
+
+/** Whether computing a tree signature on the pool can pay for itself (the compiled worker exists, cores to use). */
+export function poolAvailable(): boolean {
+  return availableParallelism() > 1 && existsSync(WORKER);
+}
+
 /** Stops the worker threads so the process can exit promptly. */
 export async function closePool(): Promise<void> {
   const p = pool;
   pool = undefined;
-  await p?.destroy();
+  await (await p)?.destroy();
 }

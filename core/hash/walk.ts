@@ -37,11 +37,15 @@ export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-/** Every file under `dir` (following links to files and directories; dangling links are left out), sorted by path. */
-export function walkTree(dir: string): WalkEntry[] {
+/**
+ * Every file under `dir` (following links to files and directories; dangling links are left out), sorted by path.
+ * `dirs`, when given, receives the relative path of every directory visited, including empty ones.
+ */
+export function walkTree(dir: string, dirs?: string[]): WalkEntry[] {
   const out: WalkEntry[] = [];
   const now = nowNs();
   const visit = (abs: string, prefix: string) => {
+    dirs?.push(prefix);
     for (const ent of readdirSync(abs, { withFileTypes: true })) {
       const full = join(abs, ent.name);
       const rel = prefix ? `${prefix}/${ent.name}` : ent.name;
@@ -57,4 +61,103 @@ export function walkTree(dir: string): WalkEntry[] {
   };
   visit(dir, '');
   return out.sort((a, b) => compareStrings(a.rel, b.rel));
+}
+
+/** Stat-only fingerprint of a tree: equal when no file in it can have changed. */
+export interface TreeSig {
+  sig: string;
+  nfiles: number;
+  /** Some file changed within the racy window, so the fingerprint must not be trusted later. */
+  racy: boolean;
+}
+
+/** Files per chunk of a directory's signature; fixed, so the signature does not depend on how work was split. */
+export const SIG_CHUNK = 1024;
+
+type Hasher = () => { update(d: Uint8Array): void; digest(): string };
+
+/**
+ * Signature of one chunk of a directory's files (names sorted): the hash of `name\0statKey` lines. Dangling links
+ * and special files are left out, as in `walkTree`; links to directories are not expected here (the caller sorts
+ * entries into files and directories).
+ */
+export function sigFiles(dir: string, names: string[], blake3: Hasher, now = nowNs()): TreeSig {
+  let text = '';
+  let nfiles = 0;
+  let racy = false;
+  for (const name of names) {
+    const st = statSync(join(dir, name), { bigint: true, throwIfNoEntry: false });
+    if (!st || !st.isFile()) continue;
+    text += `${name}\0${statKey(st)}\n`;
+    nfiles++;
+    racy ||= isRacy(st, now);
+  }
+  const h = blake3();
+  h.update(Buffer.from(text));
+  return { sig: h.digest(), nfiles, racy };
+}
+
+/** A directory's entries split into files and directories (following links), each sorted by name. */
+export function listDir(dir: string): { files: string[]; dirs: string[] } {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    if (ent.isDirectory()) dirs.push(ent.name);
+    else if (ent.isSymbolicLink()) {
+      const st = statSync(join(dir, ent.name), { throwIfNoEntry: false });
+      if (st?.isDirectory()) dirs.push(ent.name);
+      else if (st?.isFile()) files.push(ent.name);
+    } else files.push(ent.name);
+  }
+  files.sort(compareStrings);
+  dirs.sort(compareStrings);
+  return { files, dirs };
+}
+
+/** Combines the signatures of a directory's file chunks and subdirectories into its own. */
+export function combineSig(chunks: TreeSig[], subdirs: [name: string, sig: TreeSig][], blake3: Hasher): TreeSig {
+  const h = blake3();
+  h.update(Buffer.from(`files\n${chunks.map((c) => c.sig).join('\n')}\ndirs\n${subdirs.map(([n, s]) => `${n}\0${s.sig}`).join('\n')}\n`));
+  return {
+    sig: h.digest(),
+    nfiles: chunks.reduce((n, c) => n + c.nfiles, 0) + subdirs.reduce((n, [, s]) => n + s.nfiles, 0),
+    racy: chunks.some((c) => c.racy) || subdirs.some(([, s]) => s.racy),
+  };
+}
+
+/** The signature of a whole tree, computed on this thread. */
+export function sigTree(dir: string, blake3: Hasher, now = nowNs()): TreeSig {
+  const { files, dirs } = listDir(dir);
+  const chunks: TreeSig[] = [];
+  for (let i = 0; i < files.length; i += SIG_CHUNK) chunks.push(sigFiles(dir, files.slice(i, i + SIG_CHUNK), blake3, now));
+  return combineSig(chunks, dirs.map((d) => [d, sigTree(join(dir, d), blake3, now)]), blake3);
+}
+
+/** `sigTree` computed from a finished walk instead of new stat calls (the same value for the same tree). */
+export function sigFromWalk(entries: WalkEntry[], dirs: string[], blake3: Hasher): TreeSig {
+  const nodes = new Map<string, { files: WalkEntry[]; subdirs: string[] }>(dirs.map((d) => [d, { files: [], subdirs: [] }]));
+  for (const d of dirs) {
+    if (d === '') continue;
+    const cut = d.lastIndexOf('/');
+    nodes.get(cut < 0 ? '' : d.slice(0, cut))?.subdirs.push(cut < 0 ? d : d.slice(cut + 1));
+  }
+  for (const e of entries) {
+    const cut = e.rel.lastIndexOf('/');
+    nodes.get(cut < 0 ? '' : e.rel.slice(0, cut))!.files.push(e);
+  }
+  const name = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
+  const sigOf = (dir: string): TreeSig => {
+    const node = nodes.get(dir)!;
+    const files = [...node.files].sort((a, b) => compareStrings(name(a.rel), name(b.rel)));
+    const chunks: TreeSig[] = [];
+    for (let i = 0; i < files.length; i += SIG_CHUNK) {
+      const part = files.slice(i, i + SIG_CHUNK);
+      const h = blake3();
+      h.update(Buffer.from(part.map((e) => `${name(e.rel)}\0${e.key}\n`).join('')));
+      chunks.push({ sig: h.digest(), nfiles: part.length, racy: part.some((e) => e.racy) });
+    }
+    const subdirs = [...node.subdirs].sort(compareStrings).map((n): [string, TreeSig] => [n, sigOf(dir ? `${dir}/${n}` : n)]);
+    return combineSig(chunks, subdirs, blake3);
+  };
+  return sigOf('');
 }

@@ -1,7 +1,7 @@
-import { Ajv } from 'ajv';
-import lockSchema from '../../schemas/lock.schema.json' with { type: 'json' };
+import validateLockfile from '../generated/validate-lockfile.js';
 import { LockfileCorruptError } from '../errors.js';
 import type { Lockfile, LockEntry, StageLock } from '../generated/lockfile.js';
+import type { CompiledValidator } from '../pipeline/schema.js';
 import { canonicalJson } from '../util/canonical.js';
 
 export type { Lockfile, LockEntry, StageLock };
@@ -13,7 +13,7 @@ export function emptyLockfile(): Lockfile {
   return { schema: LOCKFILE_SCHEMA, stages: {} };
 }
 
-let validate: ReturnType<Ajv['compile']> | undefined;
+const validate = validateLockfile as unknown as CompiledValidator;
 
 /** Parses and validates lockfile text; a damaged file is an `E_LOCKFILE_CORRUPT` error naming the problem. */
 export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
@@ -26,7 +26,6 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {
     throw new LockfileCorruptError(file, `schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`);
   }
-  validate ??= new Ajv({ allErrors: true, strict: false }).compile(lockSchema);
   if (!validate(value)) {
     const first = validate.errors![0]!;
     const where = first.instancePath

@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { suggest } from '../util/suggest.js';
-import mlSchema from '../../schemas/ml.schema.json' with { type: 'json' };
+import validateMlYaml from '../generated/validate-ml-yaml.js';
 import type { KeyPath } from './locate.js';
 
 /** A schema violation, already phrased for a user; `key` means the location is a map key rather than a value. */
@@ -10,18 +10,20 @@ export interface SchemaIssue {
   message: string;
 }
 
-/** A validator for one JSON Schema that returns every problem, phrased for a user (empty when valid). */
-export function schemaChecker(schema: object): (value: unknown) => SchemaIssue[] {
-  let validate: ReturnType<Ajv['compile']> | undefined;
-  return (value) => {
-    validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-    if (validate(value)) return [];
-    return describeErrors(validate.errors ?? [], value);
-  };
+/** A validator compiled ahead of time from a schema in schemas/ (see scripts/gen-types.mjs). */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/** Wraps a compiled validator so that it returns every problem, phrased for a user (empty when valid). */
+export function schemaChecker(validator: unknown): (value: unknown) => SchemaIssue[] {
+  const validate = validator as CompiledValidator;
+  return (value) => (validate(value) ? [] : describeErrors(validate.errors ?? [], value));
 }
 
 /** Validates a parsed ml.yaml against schemas/ml.schema.json. */
-export const checkMlSchema = schemaChecker(mlSchema);
+export const checkMlSchema = schemaChecker(validateMlYaml);
 
 function describeErrors(errors: ErrorObject[], value: unknown): SchemaIssue[] {
   // An anyOf that fails reports each branch too. When the value has the type of one branch, that branch's own

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// `npm run bench`: measures gitml against baselines run on the same machine in the same run, prints each figure
+// beside its baseline with the ratio and the target, and writes bench/results.json. Trees are generated in a
+// temporary directory and removed afterwards. Needs a built dist/ (npm install builds it).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist/core/cli/bin.js');
+const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
+const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
+
+const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
+const FILES = quick ? 10_000 : 100_000;
+const BIG = quick ? 256 << 20 : 1 << 30;
+const STAGES = quick ? 200 : 1000;
+
+const work = mkdtempSync(join(tmpdir(), 'gitml-bench-'));
+const results = [];
+
+function has(tool) {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+}
+
+function ensureB3sum() {
+  if (has('b3sum')) return true;
+  // Debian ships b3sum; install it when we may (root or passwordless sudo), else report it as absent.
+  const apt = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
+  spawnSync(apt[0], [...apt.slice(1), 'install', '-y', '-q', 'b3sum'], { stdio: 'ignore' });
+  return has('b3sum');
+}
+
+/** Wall time of `fn` in seconds, best of `runs` (the least disturbed by other work on the machine). */
+async function time(fn, runs = 3, before) {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    if (before) await before();
+    const t = performance.now();
+    await fn();
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+const gitml = (cwd, ...args) => run(process.execPath, [CLI, ...args], cwd);
+
+/**
+ * Records one comparison. `target` is the largest allowed gitml/baseline time ratio, or for throughput (`higher`)
+ * the smallest allowed gitml/baseline speed ratio.
+ */
+function record(name, gitmlValue, baselineName, baselineValue, target, unit = 's', higher = false) {
+  const ratio = baselineValue === undefined ? undefined : gitmlValue / baselineValue;
+  const pass = ratio === undefined ? undefined : higher ? ratio >= target : ratio <= target;
+  results.push({ name, gitml: gitmlValue, baseline: baselineName, baselineValue, unit, ratio, target: `${higher ? '>=' : '<='} ${target}x`, pass });
+  const fmt = (v) => (v === undefined ? 'absent' : unit === 'GiB/s' ? `${v.toFixed(2)} GiB/s` : `${v.toFixed(3)} s`);
+  console.log(
+    `${name.padEnd(44)} gitml ${fmt(gitmlValue).padStart(11)}   ${baselineName.padEnd(26)} ${fmt(baselineValue).padStart(11)}   ratio ${ratio === undefined ? '  n/a' : ratio.toFixed(2).padStart(5)}  target ${higher ? '>=' : '<='} ${target}x  ${pass === undefined ? 'baseline absent' : pass ? 'ok' : 'MISSED'}`,
+  );
+}
+
+function writeFile(path, bytes) {
+  const fd = openSync(path, 'w');
+  const chunk = randomBytes(16 << 20);
+  for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  closeSync(fd);
+}
+
+async function benchHashing() {
+  const file = join(work, 'big.bin');
+  writeFile(file, BIG);
+  run('cat', [file]); // page-cached from here on
+  const gib = BIG / (1 << 30);
+  const hasher = await PathHasher.create(work, { persist: false });
+  const ours = gib / (await time(() => hasher.hashFile(file)));
+  const b3 = ensureB3sum() ? gib / (await time(() => run('b3sum', ['--num-threads', '1', file]))) : undefined;
+  const md5 = has('md5sum') ? gib / (await time(() => run('md5sum', [file]))) : undefined;
+  record(`hash ${gib} GiB file, one core`, ours, 'b3sum --num-threads 1', b3, 0.8, 'GiB/s', true);
+  record(`hash ${gib} GiB file, one core`, ours, 'md5sum', md5, 4, 'GiB/s', true);
+  rmSync(file);
+}
+
+function makeTree(dir, files) {
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, `d${Math.floor(i / 1000)}`);
+    if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}.bin`), randomBytes(1024 + ((i * 2654435761) % 3072)));
+  }
+}
+
+async function benchTree() {
+  const ws = join(work, 'tree');
+  mkdirSync(ws);
+  run('git', ['init', '-q'], ws);
+  writeFileSync(join(ws, 'ml.yaml'), `stages:\n  gen:\n    cmd: node gen.mjs\n    outs: [data]\n`);
+  // The stage that produces the tree; its body is not what is measured.
+  writeFileSync(
+    join(ws, 'gen.mjs'),
+    `import { mkdirSync, writeFileSync } from 'node:fs';\nimport { randomBytes } from 'node:crypto';\nfor (let i = 0; i < ${FILES}; i++) {\n  if (i % 1000 === 0) mkdirSync('data/d' + i / 1000, { recursive: true });\n  writeFileSync('data/d' + Math.floor(i / 1000) + '/f' + i + '.bin', randomBytes(1024 + ((i * 2654435761) % 3072)));\n}\n`,
+  );
+  gitml(ws, 'repro', '-q');
+
+  const statDir = join(ws, '.ml/state/stat');
+  const first = await time(() => gitml(ws, 'status'), 2, () => rmSync(statDir, { recursive: true, force: true }));
+  const gitAdd = await time(
+    () => run('git', ['add', '-A', '-f', 'data'], ws),
+    2,
+    () => rmSync(join(ws, '.git/index'), { force: true }),
+  );
+  record(`first status, ${FILES} files (all hashed)`, first, 'git add -A', gitAdd, 0.25);
+  rmSync(join(ws, '.git/index'), { force: true });
+
+  gitml(ws, 'status');
+  const noop = await time(() => gitml(ws, 'status'), 5);
+  const gitStatus = await time(() => run('git', ['status', '--porcelain'], ws), 5);
+  record(`no-op status, ${FILES} files`, noop, 'git status', gitStatus, 2);
+
+  const restore = await time(
+    () => gitml(ws, 'checkout', '-q'),
+    2,
+    () => rmSync(join(ws, 'data'), { recursive: true, force: true }),
+  );
+  const cp = await time(
+    () => run('cp', ['-r', join(ws, 'data'), join(work, 'copy')]),
+    2,
+    () => rmSync(join(work, 'copy'), { recursive: true, force: true }),
+  );
+  record(`checkout ${FILES} files into an empty workspace`, restore, 'cp -r', cp, 1);
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(join(work, 'copy'), { recursive: true, force: true });
+}
+
+async function benchPipeline() {
+  const ws = join(work, 'pipeline');
+  mkdirSync(join(ws, 'in'), { recursive: true });
+  run('git', ['init', '-q'], ws);
+  // Ten chains of stages: each copies its input and the previous stage's output.
+  const lines = ['stages:'];
+  for (let i = 0; i < STAGES; i++) {
+    writeFileSync(join(ws, 'in', `${i}.txt`), `input ${i}\n`);
+    const prev = i >= 10 ? ` out/${i - 10}.txt` : '';
+    lines.push(`  s${i}:`, `    cmd: mkdir -p out && cat in/${i}.txt${prev} > out/${i}.txt`, `    deps: [in/${i}.txt${prev ? `,${prev}` : ''}]`, `    outs: [out/${i}.txt]`);
+  }
+  writeFileSync(join(ws, 'ml.yaml'), `${lines.join('\n')}\n`);
+  gitml(ws, 'repro', '-q');
+  const noop = await time(() => gitml(ws, 'repro'), 3);
+  record(`repro, ${STAGES} stages all up to date`, noop, 'target 1 s', 1, 1);
+  rmSync(ws, { recursive: true, force: true });
+}
+
+async function benchStartup() {
+  const ours = await time(() => gitml(ROOT, '--version'), 10);
+  const node = await time(() => run(process.execPath, ['-e', '0']), 10);
+  record('gitml --version', ours, 'node -e 0', node, 2);
+}
+
+try {
+  console.log(`gitml bench on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}${quick ? ', --quick' : ''}\n`);
+  await benchHashing();
+  await benchTree();
+  await benchPipeline();
+  await benchStartup();
+} finally {
+  await closePool();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const out = {
+  date: new Date().toISOString(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  gitmlCommit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).stdout?.toString().trim(),
+  quick,
+  results,
+};
+writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(out, null, 2)}\n`);
+const missed = results.filter((r) => r.pass === false);
+console.log(`\n${results.length - missed.length}/${results.length} targets met; written to bench/results.json`);
