@@ -71,8 +71,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--dry', 'print what would run and why; run nothing')
     .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--downstream', 'run the named stages and everything downstream of them')
+    .option('--no-run-cache', 'run changed stages even when the run-cache holds their result')
     .addOption(new Option('-j, --jobs <n>', 'stages to run at once (default: CPU cores)').argParser(positiveInt))
-    .action(async (stages: string[], o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number }) => {
+    .action(async (stages: string[], o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean }) => {
       if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
       const { repro } = await import('../commands/repro.js');
       const processes = new ProcessGroup();
@@ -88,7 +89,18 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       process.on('SIGTERM', onSignal);
       try {
         const print = quiet() ? () => {} : line;
-        const r = await repro({ cwd: cwd(), targets: stages, force: o.force, dry: o.dry, keepGoing: o.keepGoing, downstream: o.downstream, jobs: o.jobs, processes, print });
+        const r = await repro({
+          cwd: cwd(),
+          targets: stages,
+          force: o.force,
+          dry: o.dry,
+          keepGoing: o.keepGoing,
+          downstream: o.downstream,
+          jobs: o.jobs,
+          runCache: o.runCache,
+          processes,
+          print,
+        });
         if (o.dry) for (const l of formatPlan(r.plan)) line(l);
         else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
       } finally {
