@@ -193,6 +193,11 @@ export class Cache {
     });
   }
 
+  /** Bytes an object takes (0 when absent). */
+  size(hash: string): number {
+    return statSync(this.objectPath(hash), { throwIfNoEntry: false })?.size ?? 0;
+  }
+
   remove(hash: string): number {
     const p = this.objectPath(hash);
     const size = statSync(p, { throwIfNoEntry: false })?.size ?? 0;

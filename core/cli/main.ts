@@ -24,6 +24,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const warn = (text: string) => io.err(`${text}\n`);
   const cwd = () => (program.opts<{ cd?: string }>().cd ?? process.cwd());
   const quiet = () => program.opts<{ quiet?: boolean }>().quiet === true;
+  const progress = async () => (quiet() ? undefined : (await import('./progress.js')).makeProgress(process.stderr, warn));
 
   const program = new Command('gitml')
     .description('Git-native, declarative ML pipelines: data, params and models content-hashed in ml.lock.json.')
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
     .action(async (stages: string[], o: { json?: boolean }) => {
       const { status } = await import('../commands/status.js');
-      const r = await status({ cwd: cwd(), targets: stages });
+      const r = await status({ cwd: cwd(), targets: stages, progress: await progress() });
       if (o.json) {
         const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons }]));
         line(JSON.stringify({ stages: plain }, null, 2));
@@ -98,6 +99,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
           downstream: o.downstream,
           jobs: o.jobs,
           runCache: o.runCache,
+          progress: await progress(),
           processes,
           print,
         });
@@ -153,7 +155,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .argument('[paths...]', 'only these outputs (or the outputs under these directories)')
     .action(async (paths: string[]) => {
       const { checkout } = await import('../commands/checkout.js');
-      const entries = await checkout({ cwd: cwd(), paths });
+      const entries = await checkout({ cwd: cwd(), paths, progress: await progress() });
       let failed = 0;
       for (const e of entries) {
         if (e.result === 'restored' && !quiet()) line(`restored ${e.path}`);
@@ -165,6 +167,38 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       }
       if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached')) line('Every output already matches ml.lock.json.');
       if (failed) throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
+    });
+
+  program
+    .command('gc')
+    .description('remove cache objects that no lockfile references')
+    .option('--dry', 'say what would be removed; remove nothing')
+    .option('--all-commits', 'keep what the lockfile of any commit on any branch or tag references')
+    .action(async (o: { dry?: boolean; allCommits?: boolean }) => {
+      const { gc } = await import('../commands/gc.js');
+      const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });
+      const mb = (r.removedBytes / 1e6).toFixed(1);
+      if (r.commits !== undefined) line(`Read the lockfiles of ${r.commits} commit${r.commits === 1 ? '' : 's'}.`);
+      for (const c of r.unreadable ?? []) warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
+      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${mb} MB); ${r.kept} kept.`);
+      if (r.runsRemoved) line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
+      if (r.partialsRemoved) line(`${o.dry ? 'Would delete' : 'Deleted'} ${r.partialsRemoved} partial object${r.partialsRemoved === 1 ? '' : 's'} left by interrupted saves.`);
+    });
+
+  const cache = program.command('cache').description('the object cache in .ml/cache');
+  cache
+    .command('verify')
+    .description('re-hash every cache object; move corrupt ones to .ml/cache/quarantine')
+    .action(async () => {
+      const { cacheVerify } = await import('../commands/cache-verify.js');
+      const r = await cacheVerify({ cwd: cwd(), progress: await progress() });
+      for (const c of r.corrupt) warn(`corrupt: ${c.hash} (moved to ${c.movedTo})`);
+      if (r.corrupt.length) {
+        throw new GitmlError('E_CACHE_CORRUPT', `${r.corrupt.length} of ${r.checked} objects are corrupt; rerun the stages that produced them (\`gitml repro -f\`)`, {
+          exitCode: 1,
+        });
+      }
+      line(`All ${r.checked} objects match their hashes.`);
     });
 
   try {
