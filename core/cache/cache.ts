@@ -30,6 +30,9 @@ export const QUARANTINE_DIR = '.ml/cache/quarantine';
 
 export type RestoreResult = 'unchanged' | 'restored';
 
+/** Files below this size are copied by reading them whole. */
+const SMALL_FILE = 1 << 20;
+
 /** Errors that mean "this link mode does not work here", so the next mode is tried. */
 const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EPERM', 'EINVAL', 'EMLINK', 'ENOSYS']);
 
@@ -113,7 +116,7 @@ export class Cache {
       if (!this.has(entry.hash)) throw new CacheMissError(path, entry.hash);
       if (current?.hash === entry.hash && this.isLinked(abs, entry.hash)) return 'unchanged';
       rmSync(abs, { recursive: true, force: true });
-      this.place(entry.hash, abs, false, undefined, opts.copy);
+      this.place(entry.hash, abs, false, undefined, opts.copy, entry.size);
       hasher.forget(path);
       return 'restored';
     }
@@ -147,8 +150,8 @@ export class Cache {
         opts.progress?.tick(1);
         continue;
       }
-      if (have.has(f.path) || !same) rmSync(target, { recursive: true, force: true });
-      this.place(f.hash, target, f.exec === true, made, opts.copy);
+      if (have.has(f.path)) rmSync(target, { recursive: true, force: true });
+      this.place(f.hash, target, f.exec === true, made, opts.copy, f.size);
       changed = true;
       opts.progress?.tick(1);
     }
@@ -247,7 +250,7 @@ export class Cache {
   }
 
   /** Places an object at `target` (which must not exist) with the first link mode that works. */
-  private place(hash: string, target: string, exec: boolean, made = new Set<string>(), copy = false): void {
+  private place(hash: string, target: string, exec: boolean, made = new Set<string>(), copy = false, size = Infinity): void {
     const object = this.objectPath(hash);
     this.mkdir(dirname(target), made);
     for (;;) {
@@ -255,8 +258,13 @@ export class Cache {
       try {
         if (mode === 'copy' || exec || copy) {
           // An executable is always a private copy: a link would share (and lose) the object's read-only mode.
-          copyFileSync(object, target, constants.COPYFILE_FICLONE);
-          chmodSync(target, exec ? 0o755 : 0o644);
+          if (size < SMALL_FILE) {
+            // Fewer system calls than copy-then-chmod, which matters for trees of many small files.
+            writeFileSync(target, readFileSync(object), { mode: exec ? 0o755 : 0o644, flag: 'wx' });
+          } else {
+            copyFileSync(object, target, mode === 'copy' ? 0 : constants.COPYFILE_FICLONE);
+            chmodSync(target, exec ? 0o755 : 0o644);
+          }
         } else if (mode === 'reflink') {
           copyFileSync(object, target, constants.COPYFILE_FICLONE_FORCE);
           chmodSync(target, 0o644);
