@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { DEFAULT_LINK_MODES, type LinkMode } from '../config.js';
-import { CacheMissError } from '../errors.js';
+import { CacheMissError, GitmlError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { listFiles } from '../util/fs.js';
@@ -79,14 +79,17 @@ export class Cache {
     return manifest !== undefined && manifest.files.every((f) => this.has(f.hash));
   }
 
-  /** Saves a workspace output (file or directory) whose hash was just computed. */
-  save(path: string, info: HashInfo): void {
+  /**
+   * Saves a workspace output (file or directory) whose hash was just computed. With `copy` the workspace file stays
+   * separate from the object even in hardlink mode (for uncached outputs, which git tracks as plain files).
+   */
+  save(path: string, info: HashInfo, opts: { copy?: boolean } = {}): void {
     const abs = join(this.root, path);
     if (!isDirInfo(info)) {
-      this.saveFile(abs, info.hash);
+      this.saveFile(abs, info.hash, opts.copy === true);
       return;
     }
-    for (const f of info.manifest.files) this.saveFile(join(abs, f.path), f.hash, f.exec === true);
+    for (const f of info.manifest.files) this.saveFile(join(abs, f.path), f.hash, f.exec === true || opts.copy === true);
     this.saveBytes(Buffer.from(serializeManifest(info.manifest)), info.hash);
   }
 
@@ -105,7 +108,12 @@ export class Cache {
    * Puts the cached content of `entry` at workspace `path`. Files that already hold the right content are left alone,
    * unless `relink` asks for them to become links to the cache (after saving, in hardlink or symlink mode).
    */
-  restore(path: string, entry: LockEntry, hasher: PathHasher, opts: { relink?: boolean; copy?: boolean; progress?: Progress } = {}): RestoreResult {
+  restore(
+    path: string,
+    entry: LockEntry,
+    hasher: PathHasher,
+    opts: { relink?: boolean; copy?: boolean; progress?: Progress } = {},
+  ): RestoreResult {
     const abs = join(this.root, path);
     const relink = opts.relink === true && (this.linkMode === 'hardlink' || this.linkMode === 'symlink');
     const current = hasher.hash(path);
@@ -192,7 +200,11 @@ export class Cache {
     if (!existsSync(base)) return [];
     return readdirSync(base).flatMap((shard) => {
       const dir = join(base, shard);
-      return statSync(dir).isDirectory() ? readdirSync(dir).filter((n) => n.includes('.tmp-')).map((n) => join(dir, n)) : [];
+      return statSync(dir).isDirectory()
+        ? readdirSync(dir)
+            .filter((n) => n.includes('.tmp-'))
+            .map((n) => join(dir, n))
+        : [];
     });
   }
 
@@ -216,14 +228,15 @@ export class Cache {
     return dest;
   }
 
-  private saveFile(abs: string, hash: string, exec = false): void {
+  /** `copy` (executables, uncached outputs): never link the workspace file into the cache. */
+  private saveFile(abs: string, hash: string, copy = false): void {
     const dest = this.objectPath(hash);
     if (existsSync(dest)) return;
     this.mkdir(dirname(dest));
     const tmp = `${dest}.tmp-${process.pid}`;
     // In hardlink mode the workspace file becomes the object (and read-only with it); an executable keeps its own copy
     // so that its mode is not taken away.
-    if (this.linkMode === 'hardlink' && !exec) {
+    if (this.linkMode === 'hardlink' && !copy) {
       try {
         linkSync(abs, tmp);
         chmodSync(tmp, 0o444);
@@ -273,7 +286,17 @@ export class Cache {
         return;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
-        if (mode === 'copy' || exec || copy || !UNSUPPORTED.has(code) || this.modes.length === 1) throw err;
+        if (mode === 'copy' || exec || copy || !UNSUPPORTED.has(code)) throw err;
+        if (this.modes.length === 1) {
+          throw new GitmlError(
+            'E_LINK_UNSUPPORTED',
+            `cache.link: ${mode} does not work on this filesystem (${code}); add a fallback in .ml/config.yaml, e.g. \`link: [${mode}, copy]\``,
+            {
+              data: { mode, code },
+              cause: err,
+            },
+          );
+        }
         rmSync(target, { force: true });
         this.modes.shift();
       }
@@ -289,7 +312,8 @@ export class Cache {
         return false;
       }
     }
-    if (this.linkMode === 'hardlink') return statSync(abs, { throwIfNoEntry: false })?.ino === statSync(object, { throwIfNoEntry: false })?.ino;
+    if (this.linkMode === 'hardlink')
+      return statSync(abs, { throwIfNoEntry: false })?.ino === statSync(object, { throwIfNoEntry: false })?.ino;
     return true;
   }
 
@@ -298,7 +322,7 @@ export class Cache {
     if (!st.isSymbolicLink() && st.nlink === 1 && st.mode & 0o200) return;
     const tmp = `${abs}.gitml-unprotect-${process.pid}`;
     copyFileSync(abs, tmp);
-    chmodSync(tmp, (statSync(abs).mode & 0o111 ? 0o755 : 0o644));
+    chmodSync(tmp, statSync(abs).mode & 0o111 ? 0o755 : 0o644);
     renameSync(tmp, abs);
   }
 

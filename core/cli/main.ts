@@ -22,7 +22,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   let verbose = false;
   const line = (text: string) => io.out(`${text}\n`);
   const warn = (text: string) => io.err(`${text}\n`);
-  const cwd = () => (program.opts<{ cd?: string }>().cd ?? process.cwd());
+  const cwd = () => program.opts<{ cd?: string }>().cd ?? process.cwd();
   const quiet = () => program.opts<{ quiet?: boolean }>().quiet === true;
   const progress = async () => (quiet() ? undefined : (await import('./progress.js')).makeProgress(process.stderr, warn));
 
@@ -74,42 +74,47 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--downstream', 'run the named stages and everything downstream of them')
     .option('--no-run-cache', 'run changed stages even when the run-cache holds their result')
     .addOption(new Option('-j, --jobs <n>', 'stages to run at once (default: CPU cores)').argParser(positiveInt))
-    .action(async (stages: string[], o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean }) => {
-      if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
-      const { repro } = await import('../commands/repro.js');
-      const processes = new ProcessGroup();
-      const onSignal = (signal: NodeJS.Signals) => {
-        // A second Ctrl-C does not wait for the grace period.
-        if (processes.stopping) processes.stopAll('SIGKILL', 0);
-        else {
-          warn(`\nReceived ${signal}: stopping running stages; finished stages stay recorded.`);
-          processes.stopAll(signal);
+    .action(
+      async (
+        stages: string[],
+        o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean },
+      ) => {
+        if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
+        const { repro } = await import('../commands/repro.js');
+        const processes = new ProcessGroup();
+        const onSignal = (signal: NodeJS.Signals) => {
+          // A second Ctrl-C does not wait for the grace period.
+          if (processes.stopping) processes.stopAll('SIGKILL', 0);
+          else {
+            warn(`\nReceived ${signal}: stopping running stages; finished stages stay recorded.`);
+            processes.stopAll(signal);
+          }
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const print = quiet() ? () => {} : line;
+          const r = await repro({
+            cwd: cwd(),
+            targets: stages,
+            force: o.force,
+            dry: o.dry,
+            keepGoing: o.keepGoing,
+            downstream: o.downstream,
+            jobs: o.jobs,
+            runCache: o.runCache,
+            progress: await progress(),
+            processes,
+            print,
+          });
+          if (o.dry) for (const l of formatPlan(r.plan)) line(l);
+          else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         }
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const print = quiet() ? () => {} : line;
-        const r = await repro({
-          cwd: cwd(),
-          targets: stages,
-          force: o.force,
-          dry: o.dry,
-          keepGoing: o.keepGoing,
-          downstream: o.downstream,
-          jobs: o.jobs,
-          runCache: o.runCache,
-          progress: await progress(),
-          processes,
-          print,
-        });
-        if (o.dry) for (const l of formatPlan(r.plan)) line(l);
-        else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+      },
+    );
 
   program
     .command('dag')
@@ -165,8 +170,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
           warn(`error: ${e.message}`);
         }
       }
-      if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached')) line('Every output already matches ml.lock.json.');
-      if (failed) throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
+      if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached'))
+        line('Every output already matches ml.lock.json.');
+      if (failed)
+        throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
     });
 
   program
@@ -179,10 +186,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });
       const mb = (r.removedBytes / 1e6).toFixed(1);
       if (r.commits !== undefined) line(`Read the lockfiles of ${r.commits} commit${r.commits === 1 ? '' : 's'}.`);
-      for (const c of r.unreadable ?? []) warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
+      for (const c of r.unreadable ?? [])
+        warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
       line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${mb} MB); ${r.kept} kept.`);
-      if (r.runsRemoved) line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
-      if (r.partialsRemoved) line(`${o.dry ? 'Would delete' : 'Deleted'} ${r.partialsRemoved} partial object${r.partialsRemoved === 1 ? '' : 's'} left by interrupted saves.`);
+      if (r.runsRemoved)
+        line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
+      if (r.partialsRemoved)
+        line(
+          `${o.dry ? 'Would delete' : 'Deleted'} ${r.partialsRemoved} partial object${r.partialsRemoved === 1 ? '' : 's'} left by interrupted saves.`,
+        );
     });
 
   const cache = program.command('cache').description('the object cache in .ml/cache');
@@ -194,9 +206,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const r = await cacheVerify({ cwd: cwd(), progress: await progress() });
       for (const c of r.corrupt) warn(`corrupt: ${c.hash} (moved to ${c.movedTo})`);
       if (r.corrupt.length) {
-        throw new GitmlError('E_CACHE_CORRUPT', `${r.corrupt.length} of ${r.checked} objects are corrupt; rerun the stages that produced them (\`gitml repro -f\`)`, {
-          exitCode: 1,
-        });
+        throw new GitmlError(
+          'E_CACHE_CORRUPT',
+          `${r.corrupt.length} of ${r.checked} objects are corrupt; rerun the stages that produced them (\`gitml repro -f\`)`,
+          {
+            exitCode: 1,
+          },
+        );
       }
       line(`All ${r.checked} objects match their hashes.`);
     });

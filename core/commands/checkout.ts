@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { GitmlError, UsageError } from '../errors.js';
+import { CacheMissError, UsageError } from '../errors.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
 import { isWithin, workspacePath } from '../util/paths.js';
 import type { Progress } from '../util/progress.js';
@@ -48,7 +48,7 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; progress?
         try {
           return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress }) };
         } catch (err) {
-          if (err instanceof GitmlError) return { path, stage, result: 'error', message: err.message };
+          if (err instanceof CacheMissError) return { path, stage, result: 'error', message: err.message };
           throw err;
         }
       });

@@ -73,7 +73,10 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
         const record = parseRun(readTextOrNull(file));
         const stale =
           !record ||
-          Object.values(record.outs).some((e) => gone.has(e.hash) || (e.nfiles !== undefined && (ws.cache.readManifest(e.hash)?.files ?? []).some((f) => gone.has(f.hash))));
+          Object.values(record.outs).some(
+            (e) =>
+              gone.has(e.hash) || (e.nfiles !== undefined && (ws.cache.readManifest(e.hash)?.files ?? []).some((f) => gone.has(f.hash))),
+          );
         if (!stale) continue;
         runsRemoved++;
         if (opts.dry) continue;

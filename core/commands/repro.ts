@@ -130,7 +130,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
           }
           if (RunCache.eligible(stage)) {
             // Uncached outputs (metrics) are stored too, so that a run-cache hit can restore every output.
-            for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!);
+            for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!, { copy: true });
           }
           commit(ws, graph, lock, name, deps, result.outs);
           if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Progress } from '../util/progress.js';
 import { HASH_ALGORITHM, loadBlake3, type Blake3 } from './blake3.js';
 import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
-import { StatCache, type FileRecord } from './stat-cache.js';
+import { StatCache, type DirRecord, type FileRecord } from './stat-cache.js';
 import { isRacy, nowNs, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
 
 /** What the lockfile records for a path. `nfiles` is set for directories. */
@@ -88,7 +88,10 @@ export class PathHasher {
       if (this.memo.has(p)) continue;
       // A large directory seen before is checked by signature, with its stat calls spread over the cores.
       const summary = this.stats.dir(p);
-      const sig = summary && summary.nfiles >= PARALLEL_SIG_FILES && poolAvailable() && isDir(join(this.root, p)) ? await sigTreeParallel(join(this.root, p), this.blake3) : undefined;
+      const sig =
+        summary && summary.nfiles >= PARALLEL_SIG_FILES && poolAvailable() && isDir(join(this.root, p))
+          ? await sigTreeParallel(join(this.root, p), this.blake3)
+          : undefined;
       inspections.push(this.inspect(p, sig));
     }
     const todo = this.misses(inspections);
@@ -149,7 +152,14 @@ export class PathHasher {
     const st = statIfExists(abs);
     if (!st) return { kind: 'missing', path };
     if (!st.isDirectory()) {
-      const entry: WalkEntry = { rel: path, abs, key: statKey(st), size: Number(st.size), exec: (st.mode & 0o111n) !== 0n, racy: isRacy(st, nowNs()) };
+      const entry: WalkEntry = {
+        rel: path,
+        abs,
+        key: statKey(st),
+        size: Number(st.size),
+        exec: (st.mode & 0o111n) !== 0n,
+        racy: isRacy(st, nowNs()),
+      };
       const rec = this.stats.file(path);
       return { kind: 'file', path, entry, known: rec?.key === entry.key ? rec : undefined };
     }
@@ -157,7 +167,7 @@ export class PathHasher {
     if (summary) {
       const now = knownSig ?? sigTree(abs, this.blake3);
       if (now.sig === summary.sig && !now.racy) {
-        const done = new DirHash(summary.hash, summary.size, summary.nfiles, () => this.manifestFrom(walkTree(abs), this.stats.dirEntries(path)));
+        const done = new DirHash(summary.hash, summary.size, summary.nfiles, () => this.manifestFrom(path, summary));
         return { kind: 'dir', path, entries: [], sig: now.sig, done, known: new Map() };
       }
     }
@@ -190,7 +200,8 @@ export class PathHasher {
     }
     if (ins.kind === 'file') {
       const hash = ins.known?.hash ?? hashes.get(ins.entry.abs)!;
-      if (!ins.known && !ins.entry.racy) this.stats.setFile(ins.path, { key: ins.entry.key, hash, size: ins.entry.size, exec: ins.entry.exec });
+      if (!ins.known && !ins.entry.racy)
+        this.stats.setFile(ins.path, { key: ins.entry.key, hash, size: ins.entry.size, exec: ins.entry.exec });
       this.memo.set(ins.path, { hash, size: ins.entry.size });
       return;
     }
@@ -214,17 +225,24 @@ export class PathHasher {
     this.memo.set(ins.path, new DirHash(hash, size, files.length, () => manifest));
   }
 
-  private manifestFrom(entries: WalkEntry[], records: Map<string, FileRecord>): Manifest {
-    return {
-      files: entries.map((e) => {
-        const rec = records.get(e.rel);
-        // The summary matched, so every record is there unless the per-directory file was lost: then hash again.
-        const hash = rec && rec.key === e.key ? rec.hash : this.hashFile(e.abs);
-        return { path: e.rel, hash, size: e.size, ...(e.exec ? { exec: true as const } : {}) };
-      }),
-    };
+  /** The manifest of a directory whose summary matched, from its per-file records. */
+  private manifestFrom(path: string, summary: DirRecord): Manifest {
+    const entries = walkTree(join(this.root, path));
+    const records = this.stats.dirEntries(path);
+    let rebuilt = false;
+    const files = entries.map((e) => {
+      const rec = records.get(e.rel);
+      // The summary matched, so every record is there unless the per-directory file was lost: then hash again and
+      // write the records back, so that the loss costs one re-read and not one per run.
+      if (rec && rec.key === e.key) return { path: e.rel, hash: rec.hash, size: e.size, ...(e.exec ? { exec: true as const } : {}) };
+      rebuilt = true;
+      const hash = this.hashFile(e.abs);
+      if (!e.racy) records.set(e.rel, { key: e.key, hash, size: e.size, exec: e.exec });
+      return { path: e.rel, hash, size: e.size, ...(e.exec ? { exec: true as const } : {}) };
+    });
+    if (rebuilt) this.stats.setDir(path, records, entries.some((e) => e.racy) ? undefined : summary);
+    return { files };
   }
-
 }
 
 /**
@@ -233,7 +251,9 @@ export class PathHasher {
  * (keys in sorted order: exec, hash, path, size).
  */
 export function serializeManifest(manifest: Manifest): string {
-  const parts = manifest.files.map((f) => `{${f.exec ? '"exec":true,' : ''}"hash":${JSON.stringify(f.hash)},"path":${JSON.stringify(f.path)},"size":${f.size}}`);
+  const parts = manifest.files.map(
+    (f) => `{${f.exec ? '"exec":true,' : ''}"hash":${JSON.stringify(f.hash)},"path":${JSON.stringify(f.path)},"size":${f.size}}`,
+  );
   return `{"files":[${parts.join(',')}]}`;
 }
 

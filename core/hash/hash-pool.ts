@@ -22,7 +22,10 @@ export function worthPool(files: number, bytes: number): boolean {
 }
 
 /** Hashes files on all cores, in batches; resolves to the hashes in input order. */
-export async function hashInPool(files: { abs: string; size: number }[], onBatch?: (files: number, bytes: number) => void): Promise<string[]> {
+export async function hashInPool(
+  files: { abs: string; size: number }[],
+  onBatch?: (files: number, bytes: number) => void,
+): Promise<string[]> {
   const batches: { abs: string; size: number }[][] = [];
   let current: { abs: string; size: number }[] = [];
   let bytes = 0;
@@ -38,8 +41,14 @@ export async function hashInPool(files: { abs: string; size: number }[], onBatch
   if (current.length) batches.push(current);
   const results = await Promise.all(
     batches.map(async (b) => {
-      const hashes = await runInPool<string[]>('default', b.map((f) => f.abs));
-      onBatch?.(b.length, b.reduce((n, f) => n + f.size, 0));
+      const hashes = await runInPool<string[]>(
+        'default',
+        b.map((f) => f.abs),
+      );
+      onBatch?.(
+        b.length,
+        b.reduce((n, f) => n + f.size, 0),
+      );
       return hashes;
     }),
   );
@@ -49,7 +58,10 @@ export async function hashInPool(files: { abs: string; size: number }[], onBatch
 /** Runs a named function of the worker on the pool. */
 async function runInPool<T>(name: string, arg: unknown): Promise<T> {
   // One pool per process, also when many tasks are submitted before the first import resolves.
-  pool ??= import('piscina').then(({ Piscina }) => new Piscina({ filename: WORKER, minThreads: availableParallelism(), maxThreads: availableParallelism(), idleTimeout: 1000 }));
+  pool ??= import('piscina').then(
+    ({ Piscina }) =>
+      new Piscina({ filename: WORKER, minThreads: availableParallelism(), maxThreads: availableParallelism(), idleTimeout: 1000 }),
+  );
   return (await (await pool).run(arg, { name })) as T;
 }
 

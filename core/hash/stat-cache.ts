@@ -54,7 +54,11 @@ export class StatCache {
     private readonly folder: string | undefined,
     private readonly blake3: () => Blake3,
   ) {
-    this.index = this.read<IndexFile>('index.json', (v) => typeof v.files === 'object' && typeof v.dirs === 'object') ?? { version: VERSION, files: {}, dirs: {} };
+    this.index = this.read<IndexFile>('index.json', (v) => typeof v.files === 'object' && typeof v.dirs === 'object') ?? {
+      version: VERSION,
+      files: {},
+      dirs: {},
+    };
   }
 
   /** A cache persisted under `<root>/.ml/state/stat`, or only in memory when `root` is undefined. */

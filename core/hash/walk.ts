@@ -65,7 +65,8 @@ export function walkTree(dir: string, dirs?: string[]): WalkEntry[] {
       const st = statFollowing(full);
       if (!st) continue;
       if (st.isDirectory()) visit(full, rel);
-      else if (st.isFile()) out.push({ rel, abs: full, key: statKey(st), size: Number(st.size), exec: (st.mode & 0o111n) !== 0n, racy: isRacy(st, now) });
+      else if (st.isFile())
+        out.push({ rel, abs: full, key: statKey(st), size: Number(st.size), exec: (st.mode & 0o111n) !== 0n, racy: isRacy(st, now) });
     }
   };
   visit(dir, '');
@@ -139,7 +140,11 @@ export function sigTree(dir: string, blake3: Hasher, now = nowNs()): TreeSig {
   const { files, dirs } = listDir(dir);
   const chunks: TreeSig[] = [];
   for (let i = 0; i < files.length; i += SIG_CHUNK) chunks.push(sigFiles(dir, files.slice(i, i + SIG_CHUNK), blake3, now));
-  return combineSig(chunks, dirs.map((d) => [d, sigTree(join(dir, d), blake3, now)]), blake3);
+  return combineSig(
+    chunks,
+    dirs.map((d) => [d, sigTree(join(dir, d), blake3, now)]),
+    blake3,
+  );
 }
 
 /** `sigTree` computed from a finished walk instead of new stat calls (the same value for the same tree). */
