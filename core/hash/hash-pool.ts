@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Blake3 } from './blake3.js';
+import type { SigTask } from './sig-worker.js';
 import { combineSig, listDir, SIG_CHUNK, type TreeSig } from './walk.js';
 
 const WORKER = fileURLToPath(new URL('./hash-worker.js', import.meta.url));
+const SIG_WORKER = fileURLToPath(new URL('./sig-worker.js', import.meta.url));
 
 /** Below these, starting worker threads costs more than it saves. */
 const MIN_FILES = 256;
@@ -67,23 +70,53 @@ async function runInPool<T>(name: string, arg: unknown): Promise<T> {
 
 /**
  * The same signature as `sigTree`, with file chunks and subtrees computed on all cores: no-op status of a large tree
- * is bound by stat calls, and these run in parallel.
+ * is bound by stat calls, and these run in parallel. The tree is cut into tasks here (descending through levels with
+ * few subdirectories), the tasks are dealt round-robin to one plain worker thread per core, and the results are
+ * combined bottom-up.
  */
 export async function sigTreeParallel(dir: string, blake3: () => Blake3): Promise<TreeSig> {
-  const { files, dirs } = listDir(dir);
-  const chunks: Promise<TreeSig>[] = [];
-  for (let i = 0; i < files.length; i += SIG_CHUNK) chunks.push(runInPool('sigFiles', { dir, names: files.slice(i, i + SIG_CHUNK) }));
-  // Few subdirectories: split each further here; many: one task per subtree is enough to fill the cores.
-  const subs = dirs.map(async (d): Promise<[string, TreeSig]> => {
-    const sub = join(dir, d);
-    return [d, dirs.length >= 4 ? await runInPool<TreeSig>('sigTree', { dir: sub }) : await sigTreeParallel(sub, blake3)];
-  });
-  return combineSig(await Promise.all(chunks), await Promise.all(subs), blake3);
+  const tasks: SigTask[] = [];
+  type Node = { chunks: number[]; subdirs: [string, Node | number][] };
+  const cut = (d: string): Node => {
+    const { files, dirs } = listDir(d);
+    const node: Node = { chunks: [], subdirs: [] };
+    for (let i = 0; i < files.length; i += SIG_CHUNK) node.chunks.push(tasks.push({ dir: d, names: files.slice(i, i + SIG_CHUNK) }) - 1);
+    // Few subdirectories: cut each further here; many: one task per subtree is enough to fill the cores.
+    for (const name of dirs) node.subdirs.push([name, dirs.length >= 4 ? tasks.push({ dir: join(d, name) }) - 1 : cut(join(d, name))]);
+    return node;
+  };
+  const root = cut(dir);
+
+  const threads = Math.min(availableParallelism(), Math.max(1, tasks.length));
+  const shares = Array.from({ length: threads }, (_, k) => tasks.map((t, i) => [t, i] as const).filter(([, i]) => i % threads === k));
+  const results: TreeSig[] = new Array(tasks.length);
+  await Promise.all(
+    shares.map(async (share) => {
+      const worker = new Worker(SIG_WORKER, { workerData: { tasks: share.map(([t]) => t) } });
+      try {
+        const sigs = await new Promise<TreeSig[]>((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        });
+        share.forEach(([, i], k) => (results[i] = sigs[k]!));
+      } finally {
+        await worker.terminate();
+      }
+    }),
+  );
+
+  const combine = (node: Node): TreeSig =>
+    combineSig(
+      node.chunks.map((i) => results[i]!),
+      node.subdirs.map(([name, sub]) => [name, typeof sub === 'number' ? results[sub]! : combine(sub)]),
+      blake3,
+    );
+  return combine(root);
 }
 
-/** Whether computing a tree signature on the pool can pay for itself (the compiled worker exists, cores to use). */
+/** Whether a tree signature can be spread over threads (the compiled workers exist, and cores to use). */
 export function poolAvailable(): boolean {
-  return availableParallelism() > 1 && existsSync(WORKER);
+  return availableParallelism() > 1 && existsSync(SIG_WORKER);
 }
 
 /** Stops the worker threads so the process can exit promptly. */

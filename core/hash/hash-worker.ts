@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { loadBlake3, HASH_ALGORITHM } from './blake3.js';
-import { sigFiles as chunkSig, sigTree as treeSig, type TreeSig } from './walk.js';
 
 const CHUNK = 4 << 20;
 let buffer: Buffer | undefined;
@@ -25,12 +24,3 @@ export default async function hashBatch(paths: string[]): Promise<string[]> {
   });
 }
 
-/** Worker side of the parallel tree signature: one chunk of a directory's files. */
-export async function sigFiles({ dir, names }: { dir: string; names: string[] }): Promise<TreeSig> {
-  return chunkSig(dir, names, await loadBlake3());
-}
-
-/** Worker side of the parallel tree signature: a whole subtree. */
-export async function sigTree({ dir }: { dir: string }): Promise<TreeSig> {
-  return treeSig(dir, await loadBlake3());
-}
