@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** Incremental BLAKE3; `digest()` returns lowercase hex. */
@@ -49,4 +50,20 @@ export async function loadBlake3(): Promise<() => Blake3> {
 /** Set when the portable fallback is in use, so the CLI can say so once. */
 export function blake3Note(): string | undefined {
   return note;
+}
+
+/** Streams a file through BLAKE3 in `buffer`-sized reads (constant memory) and returns `blake3:<hex>`. */
+export function hashFileSync(abs: string, make: () => Blake3, buffer: Buffer): string {
+  const h = make();
+  const fd = openSync(abs, 'r');
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      h.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return `${HASH_ALGORITHM}:${h.digest()}`;
 }

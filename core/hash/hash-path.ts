@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../util/progress.js';
-import { HASH_ALGORITHM, loadBlake3, type Blake3 } from './blake3.js';
+import { HASH_ALGORITHM, hashFileSync, loadBlake3, type Blake3 } from './blake3.js';
 import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
 import { StatCache, type DirRecord, type FileRecord } from './stat-cache.js';
 import { isRacy, nowNs, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
@@ -126,18 +126,7 @@ export class PathHasher {
   }
 
   hashFile(abs: string): string {
-    const h = this.blake3();
-    const fd = openSync(abs, 'r');
-    try {
-      for (;;) {
-        const n = readSync(fd, this.buffer, 0, CHUNK, null);
-        if (n === 0) break;
-        h.update(this.buffer.subarray(0, n));
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return `${HASH_ALGORITHM}:${h.digest()}`;
+    return hashFileSync(abs, this.blake3, this.buffer);
   }
 
   hashBytes(data: Uint8Array): string {

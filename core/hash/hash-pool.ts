@@ -44,10 +44,7 @@ export async function hashInPool(
   if (current.length) batches.push(current);
   const results = await Promise.all(
     batches.map(async (b) => {
-      const hashes = await runInPool<string[]>(
-        'default',
-        b.map((f) => f.abs),
-      );
+      const hashes = await hashBatch(b.map((f) => f.abs));
       onBatch?.(
         b.length,
         b.reduce((n, f) => n + f.size, 0),
@@ -58,14 +55,14 @@ export async function hashInPool(
   return results.flat();
 }
 
-/** Runs a named function of the worker on the pool. */
-async function runInPool<T>(name: string, arg: unknown): Promise<T> {
-  // One pool per process, also when many tasks are submitted before the first import resolves.
+/** Hashes one batch of files on the pool. */
+async function hashBatch(paths: string[]): Promise<string[]> {
+  // One pool per process, also when many batches are submitted before the first import resolves.
   pool ??= import('piscina').then(
     ({ Piscina }) =>
       new Piscina({ filename: WORKER, minThreads: availableParallelism(), maxThreads: availableParallelism(), idleTimeout: 1000 }),
   );
-  return (await (await pool).run(arg, { name })) as T;
+  return (await (await pool).run(paths)) as string[];
 }
 
 /**
