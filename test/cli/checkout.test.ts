@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 // One stage producing a binary file output and a directory output with a nested file; both are cached.
 const PIPELINE = `stages:
@@ -46,10 +46,6 @@ function filesUnder(abs: string): string[] {
   return readdirSync(abs, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(abs, e.name)) : [join(abs, e.name)]));
 }
 
-function objectPath(fx: Fixture, hash: string): string {
-  const [alg, hex] = hash.split(':') as [string, string];
-  return join(fx.dir, '.ml/cache', alg, hex.slice(0, 2), hex.slice(2));
-}
 
 describe('gitml checkout', () => {
   it('restores a deleted file output and a deleted directory output byte for byte', () => {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 const PIPELINE = `stages:
   build:
@@ -10,10 +10,6 @@ const PIPELINE = `stages:
     outs: [out, double.txt]
 `;
 
-function objectFile(fx: Fixture, hash: string): string {
-  const hex = hash.split(':')[1]!;
-  return join(fx.dir, '.ml/cache/blake3', hex.slice(0, 2), hex.slice(2));
-}
 
 function objectCount(fx: Fixture): number {
   const base = join(fx.dir, '.ml/cache/blake3');
@@ -49,8 +45,8 @@ describe('gitml gc', () => {
     const r = fx.gitml('gc');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Removed 3 objects');
-    expect(existsSync(objectFile(fx, v1))).toBe(false);
-    expect(existsSync(objectFile(fx, v2))).toBe(true);
+    expect(existsSync(objectPath(fx, v1))).toBe(false);
+    expect(existsSync(objectPath(fx, v2))).toBe(true);
     // Everything the lockfile needs can still be restored.
     fx.remove('out');
     fx.remove('double.txt');
@@ -67,7 +63,7 @@ describe('gitml gc', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Read the lockfiles of 1 commit.');
     expect(r.stdout).toContain('Removed 0 objects');
-    expect(existsSync(objectFile(fx, v1))).toBe(true);
+    expect(existsSync(objectPath(fx, v1))).toBe(true);
 
     fx.git('stash', '-q', '--include-untracked');
     fx.git('checkout', '-q', 'v1');
@@ -84,9 +80,9 @@ describe('gitml gc', () => {
     fx.git('tag', '-d', 'v1');
     expect(fx.gitml('checkout').code).toBe(0); // workspace back at v1
     expect(fx.gitml('gc', '--all-commits').stdout).toContain('Read the lockfiles of 2 commits.');
-    expect(existsSync(objectFile(fx, v1))).toBe(true);
+    expect(existsSync(objectPath(fx, v1))).toBe(true);
     const v2 = JSON.parse(fx.git('show', 'exp:ml.lock.json')).stages.build.outs['double.txt'].hash as string;
-    expect(existsSync(objectFile(fx, v2))).toBe(true);
+    expect(existsSync(objectPath(fx, v2))).toBe(true);
   });
 });
 
@@ -100,7 +96,7 @@ describe('gitml cache verify', () => {
 
   it('finds a corrupted object, quarantines it, exits 1; a forced repro heals the cache', () => {
     const { fx, v2 } = twoVersions();
-    const file = objectFile(fx, v2);
+    const file = objectPath(fx, v2);
     chmodSync(file, 0o644);
     writeFileSync(file, 'bit rot\n');
     const r = fx.gitml('cache', 'verify');

@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, chownSync, lstatSync, readFileSync, realpath
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBlake3, type Blake3 } from '../../core/hash/blake3.js';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 /**
  * How outputs are placed from the cache into the workspace for each `cache.link` mode of .ml/config.yaml, and that
@@ -44,10 +44,6 @@ function reproduced(config: string, pipeline = PIPELINE): Fixture {
   return fx;
 }
 
-function objectPath(fx: Fixture, hash: string): string {
-  const [alg, hex] = hash.split(':') as [string, string];
-  return join(fx.dir, '.ml/cache', alg, hex.slice(0, 2), hex.slice(2));
-}
 
 /** Workspace file -> the cache object holding its content, found through ml.lock.json and the directory manifest. */
 function objects(fx: Fixture): Record<string, string> {

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 /**
  * The run-cache: a stage whose exact inputs were seen before is restored from .ml/cache instead of run. Every command
@@ -55,10 +55,6 @@ function snapshot(fx: Fixture, files = OUTPUTS): Snapshot {
   return { lock: fx.read('ml.lock.json'), files: Object.fromEntries(files.map((f) => [f, readFileSync(join(fx.dir, f))])) };
 }
 
-function objectPath(fx: Fixture, hash: string): string {
-  const [alg, hex] = hash.split(':') as [string, string];
-  return join(fx.dir, '.ml/cache', alg, hex.slice(0, 2), hex.slice(2));
-}
 
 /**
  * Runs the pipeline, changes it with `change`, runs it again, undoes the change and returns the first run's snapshot,

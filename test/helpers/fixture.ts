@@ -74,3 +74,9 @@ export function runCli(cwd: string, args: string[]): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Where the cache keeps the object with this hash (`blake3:<hex>`) in a fixture. */
+export function objectPath(fx: Fixture, hash: string): string {
+  const [alg, hex] = hash.split(':') as [string, string];
+  return join(fx.dir, '.ml/cache', alg, hex.slice(0, 2), hex.slice(2));
+}
