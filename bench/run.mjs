@@ -80,8 +80,8 @@ async function benchHashing() {
   writeFile(file, BIG);
   run('sh', ['-c', `cat '${file}' > /dev/null`]); // page-cached from here on
   const gib = BIG / (1 << 30);
-  const hasher = await PathHasher.create(work, { persist: false });
-  const ours = gib / (await time(() => hasher.hashFile(file)));
+  // Through the path status and repro take: a fresh hasher (no stat cache) asked for the file.
+  const ours = gib / (await time(async () => (await PathHasher.create(work, { persist: false })).hashAll(['big.bin'])));
   const b3 = ensureB3sum() ? gib / (await time(() => run('b3sum', ['--num-threads', '1', file]))) : undefined;
   const md5 = has('md5sum') ? gib / (await time(() => run('md5sum', [file]))) : undefined;
   if (b3 === undefined) console.log('note: b3sum is not installed and could not be; its comparison is skipped');

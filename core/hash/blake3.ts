@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, read, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** Incremental BLAKE3; `digest()` returns lowercase hex. */
@@ -66,4 +66,34 @@ export function hashFileSync(abs: string, make: () => Blake3, buffer: Buffer): s
     closeSync(fd);
   }
   return `${HASH_ALGORITHM}:${h.digest()}`;
+}
+
+/** Files at least this large are read and hashed at the same time by `hashFileAsync`. */
+export const PIPELINE_MIN_BYTES = 64 << 20;
+const PIPELINE_CHUNK = 8 << 20;
+
+/**
+ * Like `hashFileSync`, but the next chunk is read on the I/O thread pool while this thread hashes the current one,
+ * so a large file hashes at the speed of BLAKE3 rather than of BLAKE3 plus the copy out of the page cache.
+ */
+export async function hashFileAsync(abs: string, make: () => Blake3): Promise<string> {
+  const buffers = [Buffer.allocUnsafeSlow(PIPELINE_CHUNK), Buffer.allocUnsafeSlow(PIPELINE_CHUNK)] as const;
+  const fd = openSync(abs, 'r');
+  const next = (buf: Buffer) => new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n))));
+  try {
+    const h = make();
+    let turn = 0;
+    let pending = next(buffers[0]);
+    for (;;) {
+      const n = await pending;
+      if (n === 0) break;
+      const current = turn % 2 === 0 ? buffers[0] : buffers[1];
+      turn++;
+      pending = next(turn % 2 === 0 ? buffers[0] : buffers[1]);
+      h.update(current.subarray(0, n));
+    }
+    return `${HASH_ALGORITHM}:${h.digest()}`;
+  } finally {
+    closeSync(fd);
+  }
 }

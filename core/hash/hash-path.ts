@@ -1,7 +1,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../util/progress.js';
-import { HASH_ALGORITHM, hashFileSync, loadBlake3, type Blake3 } from './blake3.js';
+import { HASH_ALGORITHM, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from './blake3.js';
 import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
 import { StatCache, type DirRecord, type FileRecord } from './stat-cache.js';
 import { isRacy, nowNs, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
@@ -104,7 +104,7 @@ export class PathHasher {
         todo.forEach((e, i) => hashes.set(e.abs, result[i]!));
       } else {
         for (const e of todo) {
-          hashes.set(e.abs, this.hashFile(e.abs));
+          hashes.set(e.abs, e.size >= PIPELINE_MIN_BYTES ? await hashFileAsync(e.abs, this.blake3) : this.hashFile(e.abs));
           progress?.tick(1);
         }
       }
