@@ -148,6 +148,7 @@ export class PathHasher {
         size: Number(st.size),
         exec: (st.mode & 0o111n) !== 0n,
         racy: isRacy(st, nowNs()),
+        st,
       };
       const rec = this.stats.file(path);
       return { kind: 'file', path, entry, known: rec?.key === entry.key ? rec : undefined };
