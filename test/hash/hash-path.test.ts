@@ -270,3 +270,19 @@ describe('portable BLAKE3 fallback', () => {
     expect(info).toMatchObject({ hash: native, size: 5006, nfiles: 2 });
   });
 });
+
+describe('serializeManifest', () => {
+  it('writes exactly the canonical JSON of the manifest, so directory hashes match the documented format', async () => {
+    const { serializeManifest } = await import('../../core/hash/hash-path.js');
+    const { canonicalJson } = await import('../../core/util/canonical.js');
+    const manifest = {
+      files: [
+        { path: 'a "quoted" name.txt', hash: HELLO_HASH, size: 6 },
+        { path: 'bin/run.sh', hash: HELLO_HASH, size: 6, exec: true as const },
+        { path: 'ünïcode/ß.csv', hash: HELLO_HASH, size: 0 },
+      ],
+    };
+    expect(serializeManifest(manifest)).toBe(canonicalJson(manifest));
+    expect(serializeManifest({ files: [] })).toBe(canonicalJson({ files: [] }));
+  });
+});
