@@ -21,6 +21,7 @@ import { DEFAULT_LINK_MODES, type LinkMode } from '../config.js';
 import { CacheMissError, GitmlError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
+import { statKey } from '../hash/walk.js';
 import { listFiles } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
 
@@ -125,7 +126,7 @@ export class Cache {
       if (current?.hash === entry.hash && this.isLinked(abs, entry.hash)) return 'unchanged';
       rmSync(abs, { recursive: true, force: true });
       this.place(entry.hash, abs, false, undefined, opts.copy, entry.size);
-      hasher.forget(path);
+      hasher.adopt(path, entry.hash, new Map([['', statKey(statSync(abs, { bigint: true }))]]));
       return 'restored';
     }
 
@@ -150,6 +151,8 @@ export class Cache {
       if (changed) removeEmptyDirs(abs);
     }
     const made = new Set<string>();
+    /** Stat key of each file right after it was written, for the stat cache. */
+    const written = new Map<string, string>();
     opts.progress?.start(`checking out ${path}`, manifest.files.length);
     for (const f of manifest.files) {
       const target = join(abs, f.path);
@@ -160,12 +163,13 @@ export class Cache {
       }
       if (have.has(f.path)) rmSync(target, { recursive: true, force: true });
       this.place(f.hash, target, f.exec === true, made, opts.copy, f.size);
+      written.set(f.path, statKey(statSync(target, { bigint: true })));
       changed = true;
       opts.progress?.tick(1);
     }
     opts.progress?.done();
     mkdirSync(abs, { recursive: true });
-    hasher.forget(path);
+    if (changed) hasher.adopt(path, entry.hash, written, manifest);
     return changed ? 'restored' : 'unchanged';
   }
 

@@ -4,7 +4,7 @@ import type { Progress } from '../util/progress.js';
 import { HASH_ALGORITHM, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from './blake3.js';
 import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
 import { StatCache, type DirRecord, type FileRecord } from './stat-cache.js';
-import { isRacy, nowNs, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
+import { isRacy, nowNs, RACY_WINDOW_MS, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
 
 /** What the lockfile records for a path. `nfiles` is set for directories. */
 export interface HashInfo {
@@ -43,6 +43,11 @@ export class DirHash implements HashInfo {
 }
 
 const CHUNK = 4 << 20;
+/** Blocks this thread (restores are synchronous; this runs once per restored output). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Directories at least this large are fingerprinted on all cores. */
 const PARALLEL_SIG_FILES = 8192;
 
@@ -118,6 +123,38 @@ export class PathHasher {
     for (const key of this.memo.keys()) {
       if (key === path || key.startsWith(`${path}/`) || path.startsWith(`${key}/`)) this.memo.delete(key);
     }
+  }
+
+  /**
+   * Records outputs just written from content of known hash (a checkout), so that the next status does not read them
+   * again. `written` holds the stat key each file had right after it was written; after waiting out the racy window a
+   * file is recorded only if its stat is still exactly that, so an edit by anyone in between is never masked. Files
+   * not written now keep the records they had.
+   */
+  adopt(path: string, hash: string, written: Map<string, string>, manifest?: Manifest): void {
+    this.forget(path);
+    sleepMs(RACY_WINDOW_MS + 10);
+    const abs = join(this.root, path);
+    if (!manifest) {
+      const st = statIfExists(abs);
+      if (!st || !st.isFile() || statKey(st) !== written.get('') || isRacy(st, nowNs())) return;
+      this.stats.setFile(path, { key: statKey(st), hash, size: Number(st.size), exec: (st.mode & 0o111n) !== 0n });
+      return;
+    }
+    const dirs: string[] = [];
+    const entries = walkTree(abs, dirs);
+    const wanted = new Map(manifest.files.map((f) => [f.path, f]));
+    const before = this.stats.dirEntries(path);
+    const records = new Map<string, FileRecord>();
+    for (const e of entries) {
+      const f = wanted.get(e.rel);
+      if (!f || e.racy) continue;
+      const trusted = written.has(e.rel) ? written.get(e.rel) === e.key : before.get(e.rel)?.key === e.key;
+      if (trusted) records.set(e.rel, { key: e.key, hash: f.hash, size: e.size, exec: e.exec });
+    }
+    const complete = entries.length === wanted.size && records.size === entries.length;
+    const summary = complete ? { sig: sigFromWalk(entries, dirs, this.blake3).sig, hash, nfiles: entries.length, size: entries.reduce((n, e) => n + e.size, 0) } : undefined;
+    this.stats.setDir(path, records, summary);
   }
 
   /** Persists the stat cache. */

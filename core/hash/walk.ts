@@ -20,7 +20,8 @@ export interface WalkEntry {
  * Modifications within this window of now are not trusted to the stat cache: file times tick coarsely (several ms on
  * Linux), so a second same-size write in the same tick would keep every stat field equal.
  */
-const RACY_WINDOW_NS = 50_000_000n;
+export const RACY_WINDOW_MS = 50;
+const RACY_WINDOW_NS = BigInt(RACY_WINDOW_MS) * 1_000_000n;
 
 /**
  * The stat fields that change whenever content can have changed: inode, size, mtime and ctime in nanoseconds

@@ -203,4 +203,18 @@ describe('gitml checkout', () => {
     expect(fx.exists('out/extra')).toBe(false);
     expect(fx.exists('out/nested/b.bin')).toBe(true);
   });
+
+  it('records what it wrote in the stat cache, so the next status reads none of it again', () => {
+    const fx = makeFixture({ 'ml.yaml': 'stages:\n  gen:\n    cmd: mkdir -p data && for i in $(seq 1 1200); do echo $i > data/$i.txt; done\n    outs: [data]\n' });
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    fx.remove('data');
+    expect(fx.gitml('checkout').code).toBe(0);
+    const r = fx.gitml('status', '--json');
+    expect(JSON.parse(r.stdout).stages.gen).toEqual({ changed: false, reasons: [] });
+    expect(r.stderr).not.toContain('hashing'); // more than 1,000 files to read would print a progress line
+
+    // An edit after the checkout is still seen.
+    fx.write('data/7.txt', '70\n');
+    expect(JSON.parse(fx.gitml('status', '--json').stdout).stages.gen.reasons).toEqual(['out `data` modified']);
+  });
 });
