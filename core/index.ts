@@ -5,7 +5,9 @@
 
 // Operations, one per CLI command.
 export { checkout, type CheckoutEntry } from './commands/checkout.js';
+export { cacheVerify, type VerifyResult } from './commands/cache-verify.js';
 export { dag } from './commands/dag.js';
+export { gc, type GcOptions, type GcResult } from './commands/gc.js';
 export { init, type InitResult } from './commands/init.js';
 export { metricsShow, type MetricsShowResult } from './commands/metrics-show.js';
 export { paramsShow } from './commands/params-show.js';
@@ -18,6 +20,8 @@ export { parsePipeline, PIPELINE_FILE, DEFAULT_PARAMS_FILE, type ParseResult } f
 export type { Pipeline, Stage, Out, OutKind, ReadText, MlYaml } from './pipeline/types.js';
 export { buildGraph, topoOrder, closure, type Graph, type PathProbe } from './graph/build.js';
 export { stageStatus, type StageStatus, type HashOf } from './plan/stage-status.js';
+export { stageKeyRecord, serializeStageKey, type StageKeyRecord } from './plan/stage-key.js';
+export { loadConfig, type MlConfig, type LinkMode, type ResolvedConfig } from './config.js';
 export { planRepro, type PlannedStage, type PlanAction, type ReproPlanOptions } from './plan/plan-repro.js';
 export { parseLockfile, serializeLockfile, emptyLockfile, LOCKFILE, type Lockfile, type StageLock, type LockEntry } from './lockfile/lockfile.js';
 
@@ -26,6 +30,7 @@ export {
   GitmlError,
   InvalidPipelineError,
   InvalidGraphError,
+  InvalidConfigError,
   LockfileCorruptError,
   WorkspaceNotFoundError,
   UnknownStageError,

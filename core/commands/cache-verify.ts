@@ -1,9 +1,9 @@
+import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { hashInPool, worthPool } from '../hash/hash-pool.js';
+import { acquireWorkspaceGuard } from '../run/guard.js';
 import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
-import { statSync } from 'node:fs';
-import { acquireWorkspaceGuard } from '../run/guard.js';
 
 export interface VerifyResult {
   checked: number;
