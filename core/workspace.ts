@@ -87,7 +87,8 @@ export class Workspace {
 
   loadPipeline(): Pipeline {
     const text = this.readText(PIPELINE_FILE);
-    if (text === null) throw new InvalidPipelineError([{ file: PIPELINE_FILE, path: '', message: 'not found; run `gitml init` to create one' }]);
+    if (text === null)
+      throw new InvalidPipelineError([{ file: PIPELINE_FILE, path: '', message: 'not found; run `gitml init` to create one' }]);
     const { pipeline, problems } = parsePipeline(text, this.readText);
     if (!pipeline) throw new InvalidPipelineError(problems);
     return pipeline;
@@ -112,8 +113,14 @@ export class Workspace {
   /** Status of `names`, hashing every dependency and output they have first, in parallel. */
   async status(graph: Graph, lock: Lockfile, names: string[] = graph.names, progress?: Progress): Promise<Map<string, StageStatus>> {
     await this.hashStages(graph, lock, names, progress);
+    const statusOf = this.statusOf(graph, lock);
+    return new Map(names.map((n) => [n, statusOf(n)]));
+  }
+
+  /** A stage's status from the current (memoized) hashes; asked again, it sees outputs rewritten since. */
+  statusOf(graph: Graph, lock: Lockfile): (name: string) => StageStatus {
     const hashOf = (p: string) => this.hasher.hash(p);
-    return new Map(names.map((n) => [n, stageStatus(graph.stages.get(n)!, lock.stages[n], hashOf)]));
+    return (name) => stageStatus(graph.stages.get(name)!, lock.stages[name], hashOf);
   }
 
   /**

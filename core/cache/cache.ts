@@ -217,10 +217,10 @@ export class Cache {
     return statSync(this.objectPath(hash), { throwIfNoEntry: false })?.size ?? 0;
   }
 
+  /** Deletes an object; returns the bytes freed. */
   remove(hash: string): number {
-    const p = this.objectPath(hash);
-    const size = statSync(p, { throwIfNoEntry: false })?.size ?? 0;
-    rmSync(p, { force: true });
+    const size = this.size(hash);
+    rmSync(this.objectPath(hash), { force: true });
     return size;
   }
 

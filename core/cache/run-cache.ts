@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
 import { readTextOrNull, writeFileAtomic } from '../util/fs.js';
@@ -38,16 +39,42 @@ export class RunCache {
 
   /** The record for `key` when all its objects are present, else `undefined`. */
   lookup(key: string): RunRecord | undefined {
-    const text = readTextOrNull(this.entryPath(key));
-    if (text === null) return undefined;
-    let record: RunRecord;
+    const record = this.read(this.entryPath(key));
+    return record && Object.values(record.outs).every((e) => this.cache.complete(e)) ? record : undefined;
+  }
+
+  /** Every entry file, with its record (`undefined` when unreadable). */
+  entries(): { file: string; record: RunRecord | undefined }[] {
+    let shards: string[];
     try {
-      record = JSON.parse(text) as RunRecord;
+      shards = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return shards
+      .flatMap((shard) => readdirSync(join(this.dir, shard)).map((n) => join(this.dir, shard, n)))
+      .map((file) => ({ file, record: this.read(file) }));
+  }
+
+  /** Deletes an entry file, and its shard directory once empty. */
+  remove(file: string): void {
+    rmSync(file, { force: true });
+    try {
+      rmdirSync(dirname(file));
+    } catch {
+      // the shard still holds other entries
+    }
+  }
+
+  private read(file: string): RunRecord | undefined {
+    const text = readTextOrNull(file);
+    if (text === null) return undefined;
+    try {
+      const record = JSON.parse(text) as RunRecord;
+      return record.outs && typeof record.outs === 'object' ? record : undefined;
     } catch {
       return undefined;
     }
-    if (!record.outs || typeof record.outs !== 'object') return undefined;
-    return Object.values(record.outs).every((e) => this.cache.complete(e)) ? record : undefined;
   }
 
   save(key: string, record: RunRecord): void {

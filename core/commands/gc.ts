@@ -1,10 +1,8 @@
-import { readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { RunCache } from '../cache/run-cache.js';
 import { historyLockfiles } from '../git/lockfiles.js';
 import type { Lockfile } from '../lockfile/lockfile.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
-import { readTextOrNull } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
 
@@ -69,8 +67,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       const gone = new Set(drop);
       const runs = new RunCache(ws.root, ws.cache);
       let runsRemoved = 0;
-      for (const file of listRunEntries(runs.dir)) {
-        const record = parseRun(readTextOrNull(file));
+      for (const { file, record } of runs.entries()) {
         const stale =
           !record ||
           Object.values(record.outs).some(
@@ -79,13 +76,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
           );
         if (!stale) continue;
         runsRemoved++;
-        if (opts.dry) continue;
-        rmSync(file, { force: true });
-        try {
-          rmdirSync(dirname(file)); // only succeeds once the shard is empty
-        } catch {
-          // still holds other entries
-        }
+        if (!opts.dry) runs.remove(file);
       }
 
       const partials = ws.cache.listPartials();
@@ -103,22 +94,4 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       release();
     }
   });
-}
-
-function listRunEntries(dir: string): string[] {
-  try {
-    return readdirSync(dir).flatMap((shard) => readdirSync(join(dir, shard)).map((n) => join(dir, shard, n)));
-  } catch {
-    return [];
-  }
-}
-
-function parseRun(text: string | null): { outs: Record<string, { hash: string; nfiles?: number }> } | undefined {
-  if (text === null) return undefined;
-  try {
-    const v = JSON.parse(text) as { outs?: unknown };
-    return v.outs && typeof v.outs === 'object' ? (v as { outs: Record<string, { hash: string; nfiles?: number }> }) : undefined;
-  } catch {
-    return undefined;
-  }
 }

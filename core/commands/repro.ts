@@ -8,7 +8,6 @@ import { planRepro, selectStages, type PlannedStage } from '../plan/plan-repro.j
 import { serializeStageKey, stageKeyRecord } from '../plan/stage-key.js';
 import { RunCache } from '../cache/run-cache.js';
 import type { Progress } from '../util/progress.js';
-import { stageStatus, type StageStatus } from '../plan/stage-status.js';
 import { ignoreOutputs } from '../run/gitignore.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
@@ -63,7 +62,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const graph = ws.loadGraph(pipeline, lock);
   checkTargets(graph, opts.targets ?? []);
   await ws.hashStages(graph, lock, selectStages(graph, opts), opts.progress);
-  const statusOf = (name: string): StageStatus => stageStatus(graph.stages.get(name)!, lock.stages[name], (p) => ws.hasher.hash(p));
+  const statusOf = ws.statusOf(graph, lock);
 
   const plan = planRepro(graph, statusOf, opts);
   if (opts.dry) return { plan, outcomes: new Map() };

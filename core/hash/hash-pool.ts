@@ -25,10 +25,7 @@ export function worthPool(files: number, bytes: number): boolean {
 }
 
 /** Hashes files on all cores, in batches; resolves to the hashes in input order. */
-export async function hashInPool(
-  files: { abs: string; size: number }[],
-  onBatch?: (files: number, bytes: number) => void,
-): Promise<string[]> {
+export async function hashInPool(files: { abs: string; size: number }[], onBatch?: (files: number) => void): Promise<string[]> {
   const batches: { abs: string; size: number }[][] = [];
   let current: { abs: string; size: number }[] = [];
   let bytes = 0;
@@ -45,10 +42,7 @@ export async function hashInPool(
   const results = await Promise.all(
     batches.map(async (b) => {
       const hashes = await hashBatch(b.map((f) => f.abs));
-      onBatch?.(
-        b.length,
-        b.reduce((n, f) => n + f.size, 0),
-      );
+      onBatch?.(b.length);
       return hashes;
     }),
   );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fs.js';
 import type { Blake3 } from './blake3.js';
@@ -110,13 +110,6 @@ export class StatCache {
     }
     if (this.indexDirty) this.write('index.json', this.index);
     this.indexDirty = false;
-  }
-
-  /** Forgets everything (used by tests and when a rebuild is wanted). */
-  clear(): void {
-    this.index = { version: VERSION, files: {}, dirs: {} };
-    this.dirFiles.clear();
-    if (this.folder && existsSync(this.folder)) rmSync(this.folder, { recursive: true, force: true });
   }
 
   private loadDir(path: string): { files: Record<string, StoredFile>; dirty: boolean } {
