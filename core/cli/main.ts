@@ -4,6 +4,9 @@ import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
 import { ProcessGroup } from '../run/processes.js';
+import type { CliContext } from './context.js';
+import { registerPlotsCommands } from './plots-commands.js';
+import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
 import { packageVersion } from './version.js';
 
 /** Where the CLI writes; the real process streams by default, buffers in tests. */
@@ -25,6 +28,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const cwd = () => program.opts<{ cd?: string }>().cd ?? process.cwd();
   const quiet = () => program.opts<{ quiet?: boolean }>().quiet === true;
   const progress = async () => (quiet() ? undefined : (await import('./progress.js')).makeProgress(process.stderr, warn));
+  const ctx: CliContext = { cwd, quiet, out: io.out, line, warn, progress };
 
   const program = new Command('gitml')
     .description('Git-native, declarative ML pipelines: data, params and models content-hashed in ml.lock.json.')
@@ -55,7 +59,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .description('say which stages are out of date, and every reason why')
     .argument('[stages...]', 'only these stages')
     .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
-    .action(async (stages: string[], o: { json?: boolean }) => {
+    .option('-r, --remote [name]', 'instead: which objects the workspace lockfile needs are missing locally or on the remote')
+    .action(async (stages: string[], o: { json?: boolean; remote?: string | true }) => {
+      if (o.remote !== undefined) return printRemoteStatus(ctx, { targets: stages, remote: o.remote === true ? undefined : o.remote, json: o.json });
       const { status } = await import('../commands/status.js');
       const r = await status({ cwd: cwd(), targets: stages, progress: await progress() });
       if (o.json) {
@@ -216,6 +222,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       }
       line(`All ${r.checked} objects match their hashes.`);
     });
+
+  registerRemoteCommands(program, ctx);
+  registerPlotsCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

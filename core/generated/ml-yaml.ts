@@ -19,16 +19,12 @@ export type ParamEntry =
       [k: string]: null | string[];
     };
 /**
- * A path, or `{path: {cache, persist}}`.
+ * A path, `{path: options}`, or `{path: PATH, ...options}`.
  *
  * This interface was referenced by `MlYaml`'s JSON-Schema
  * via the `definition` "outEntry".
  */
-export type OutEntry =
-  | string
-  | {
-      [k: string]: OutOptions;
-    };
+export type OutEntry = string | (OutOptions & {path: string}) | {[path: string]: OutOptions};
 
 /**
  * A gitml pipeline (ml.yaml).
@@ -85,21 +81,6 @@ export interface StageEntry {
 }
 /**
  * This interface was referenced by `MlYaml`'s JSON-Schema
- * via the `definition` "outOptions".
- */
-export interface OutOptions {
-  /**
-   * Save the output in .ml/cache. Default true for outs, false for metrics and plots.
-   */
-  cache?: boolean;
-  /**
-   * Keep the output in place when the stage reruns instead of deleting it first. Default false.
-   */
-  persist?: boolean;
-  desc?: string;
-}
-/**
- * This interface was referenced by `MlYaml`'s JSON-Schema
  * via the `definition` "resources".
  */
 export interface Resources {
@@ -125,4 +106,61 @@ export interface StageBody {
   frozen?: boolean;
   always_changed?: boolean;
   resources?: Resources;
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "outOptions".
+ */
+export interface OutOptions {
+  /**
+   * Save the output in .ml/cache. Default true for outs, false for metrics and plots.
+   */
+  cache?: boolean;
+  /**
+   * Keep the output in place when the stage reruns instead of deleting it first. Default false.
+   */
+  persist?: boolean;
+  desc?: string;
+  /**
+   * The output's path, in the `{path: PATH, ...options}` form.
+   */
+  path?: string;
+  /**
+   * `gitml repro --rev` reports a difference in this output without failing. Default false.
+   */
+  nondeterministic?: boolean;
+  /**
+   * Metrics only: which way is better for each dotted metric key, used by diffs.
+   */
+  better?: {
+    [k: string]: 'higher' | 'lower';
+  };
+  /**
+   * Metrics only: significant digits when printing values. Default 5.
+   */
+  precision?: number;
+  /**
+   * Plots only: how to draw the file. Default line.
+   */
+  template?: 'line' | 'scatter' | 'bar' | 'confusion' | 'roc' | 'precision_recall';
+  /**
+   * Plots only: the field on the x axis (defaults depend on the template).
+   */
+  x?: string;
+  /**
+   * Plots only: the field or fields on the y axis (defaults depend on the template).
+   */
+  y?: string | [string, ...string[]];
+  /**
+   * Plots only: the chart title. Default: the file path.
+   */
+  title?: string;
+  /**
+   * Plots only: the x axis title.
+   */
+  x_label?: string;
+  /**
+   * Plots only: the y axis title.
+   */
+  y_label?: string;
 }

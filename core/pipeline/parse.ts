@@ -6,7 +6,7 @@ import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
 import { flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
-import type { MlYaml, Out, OutEntry, OutKind, ParamEntry, Pipeline, ReadText, Stage, StageBody } from './types.js';
+import type { MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
 
 export const PIPELINE_FILE = 'ml.yaml';
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -235,14 +235,34 @@ class Context {
     const outs: Out[] = [];
     const outField = (field: 'outs' | 'metrics' | 'plots', kind: OutKind) => {
       (body[field] ?? []).forEach((entry: OutEntry, i) => {
-        const [raw, opts] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry)[0]!;
-        const p = toPath(raw, [...bodyPath, field, i]);
+        const where = [...bodyPath, field, i];
+        const [raw, opts]: [string, OutOptions] =
+          typeof entry === 'string'
+            ? [entry, {}]
+            : typeof entry.path === 'string'
+              ? [entry.path, entry as OutOptions]
+              : (Object.entries(entry)[0] as [string, OutOptions]);
+        const p = toPath(raw, where);
         if (!p) return;
         if (outs.some((o) => o.path === p)) {
-          this.problem([...bodyPath, field, i], `\`${p}\` is declared twice in this stage`);
+          this.problem(where, `\`${p}\` is declared twice in this stage`);
           return;
         }
-        outs.push({ path: p, kind, cache: opts.cache ?? kind === 'out', persist: opts.persist ?? false });
+        if (opts !== entry && opts.path !== undefined) this.problem([...where, raw, 'path'], 'write `{path: PATH, ...options}` or `{PATH: options}`, not both');
+        for (const key of kind === 'metric' ? [] : (['better', 'precision'] as const))
+          if (opts[key] !== undefined) this.problem([...where, key], `\`${key}\` applies to metrics only; declare \`${p}\` under \`metrics\``);
+        for (const key of kind === 'plot' ? [] : (['template', 'x', 'y', 'title', 'x_label', 'y_label'] as const))
+          if (opts[key] !== undefined) this.problem([...where, key], `\`${key}\` applies to plots only; declare \`${p}\` under \`plots\``);
+        outs.push({
+          path: p,
+          kind,
+          cache: opts.cache ?? kind === 'out',
+          persist: opts.persist ?? false,
+          nondeterministic: opts.nondeterministic ?? false,
+          ...(opts.better ? { better: opts.better } : {}),
+          ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
+          ...(kind === 'plot' ? { plot: plotOptions(opts) } : {}),
+        });
       });
     };
     outField('outs', 'out');
@@ -319,4 +339,16 @@ function yamlProblem(file: string, text: string, err: YAMLParseError, lines: Lin
   // `${...}` inside a flow list is a YAML syntax error of its own (`{` opens a map there): the usual trap.
   const hint = /\[.*\$\{/.test(lineText) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
   return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}${hint}` };
+}
+
+function plotOptions(opts: OutOptions): PlotOptions {
+  const y = typeof opts.y === 'string' ? [opts.y] : opts.y;
+  return {
+    template: opts.template ?? 'line',
+    ...(opts.x !== undefined ? { x: opts.x } : {}),
+    ...(y !== undefined ? { y: [...y] } : {}),
+    ...(opts.title !== undefined ? { title: opts.title } : {}),
+    ...(opts.x_label !== undefined ? { xLabel: opts.x_label } : {}),
+    ...(opts.y_label !== undefined ? { yLabel: opts.y_label } : {}),
+  };
 }

@@ -90,6 +90,8 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
       return { path, message: `must name exactly one path` };
     case 'minLength':
       return { path, message: `must not be an empty string` };
+    case 'enum':
+      return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}, got ${kindOf(valueAt(root, path))}` };
     case 'minimum':
       return { path, message: `must be >= ${String(e.params.limit)}` };
     default:

@@ -18,6 +18,25 @@ export interface Out {
   cache: boolean;
   /** Left in place when the stage reruns instead of being deleted first. */
   persist: boolean;
+  /** `gitml repro --rev` reports a difference here without failing. */
+  nondeterministic: boolean;
+  /** Metrics: dotted key -> which way is better. */
+  better?: Record<string, 'higher' | 'lower'>;
+  /** Metrics: significant digits when printing. */
+  precision?: number;
+  /** Plots: how to draw the file. */
+  plot?: PlotOptions;
+}
+
+export type PlotTemplate = 'line' | 'scatter' | 'bar' | 'confusion' | 'roc' | 'precision_recall';
+
+export interface PlotOptions {
+  template: PlotTemplate;
+  x?: string;
+  y?: string[];
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
 }
 
 /** A stage after `foreach`/`matrix` expansion and `${...}` interpolation, with every path workspace-relative. */
