@@ -4,6 +4,9 @@ import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
 import { ProcessGroup } from '../run/processes.js';
+import type { ValuesDiffResult } from '../commands/diff.js';
+import type { ValueDiff } from '../diff/diff.js';
+import type { Revision } from '../git/revision.js';
 import type { CliContext } from './context.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
@@ -29,6 +32,19 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const quiet = () => program.opts<{ quiet?: boolean }>().quiet === true;
   const progress = async () => (quiet() ? undefined : (await import('./progress.js')).makeProgress(process.stderr, warn));
   const ctx: CliContext = { cwd, quiet, out: io.out, line, warn, progress };
+  const printErrors = (errors: Record<string, Record<string, string>>) => {
+    for (const [rev, files] of Object.entries(errors)) for (const [file, message] of Object.entries(files)) warn(`${file} (${rev}): ${message}`);
+  };
+  const printValueDiff = async (r: ValuesDiffResult, o: DiffFlags, what: string) => {
+    if (o.json) {
+      line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), diff: nestRows(r.rows), errors: r.errors }, null, 2));
+      return;
+    }
+    const { formatValueDiff } = await import('../../reporters/diff.js');
+    if (r.rows.length) for (const l of formatValueDiff(r.rows, r.a.name, r.b.name, o.md ? 'md' : 'table')) line(l);
+    else if (!quiet()) line(`No ${what} changed between ${revLabel(r.a)} and ${revLabel(r.b)}.`);
+    printErrors(r.errors);
+  };
 
   const program = new Command('gitml')
     .description('Git-native, declarative ML pipelines: data, params and models content-hashed in ml.lock.json.')
@@ -160,6 +176,63 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       for (const [file, message] of Object.entries(r.errors)) warn(`${file}: ${message}`);
     });
 
+  metrics
+    .command('diff')
+    .description('compare metrics between two revisions (default: HEAD and the workspace)')
+    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
+    .argument('[b]', 'new revision', 'workspace')
+    .option('--all', 'also list metrics that did not change')
+    .option('--json', 'print {a, b, diff: {file: {key: {old, new, change, relative, verdict}}}, errors}')
+    .option('--md', 'print a GitHub markdown table')
+    .action(async (a: string, b: string, o: DiffFlags) => {
+      const { metricsDiff } = await import('../commands/diff.js');
+      await printValueDiff(await metricsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'metrics');
+    });
+
+  params
+    .command('diff')
+    .description('compare parameters between two revisions (default: HEAD and the workspace)')
+    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
+    .argument('[b]', 'new revision', 'workspace')
+    .option('--all', 'also list parameters that did not change')
+    .option('--json', 'print {a, b, diff: {file: {key: {old, new, change, relative}}}}')
+    .option('--md', 'print a GitHub markdown table')
+    .action(async (a: string, b: string, o: DiffFlags) => {
+      const { paramsDiff } = await import('../commands/diff.js');
+      await printValueDiff(await paramsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'params');
+    });
+
+  program
+    .command('diff')
+    .description('compare two revisions: params, metrics, stages and data or model outputs (default: HEAD and the workspace)')
+    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
+    .argument('[b]', 'new revision', 'workspace')
+    .option('--all', 'also list params and metrics that did not change')
+    .option('--json', 'print {a, b, params, metrics, stages, outputs, errors}')
+    .option('--md', 'print GitHub markdown')
+    .action(async (a: string, b: string, o: DiffFlags) => {
+      const { fullDiff } = await import('../commands/diff.js');
+      const { formatOutputDiff, formatStageDiff, formatValueDiff } = await import('../../reporters/diff.js');
+      const r = await fullDiff({ cwd: cwd(), a, b, all: o.all });
+      if (o.json) {
+        line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), params: nestRows(r.params), metrics: nestRows(r.metrics), stages: r.stages, outputs: r.outputs, errors: r.errors }, null, 2));
+        return;
+      }
+      const format = o.md ? 'md' : 'table';
+      const section = (title: string, count: number, rows: string[], empty: string) => {
+        line(o.md ? `### ${title}\n` : `${title}:`);
+        if (count) for (const l of rows) line(o.md ? l : `  ${l}`);
+        else line(o.md ? `_${empty}_` : `  ${empty}`);
+        line('');
+      };
+      line(o.md ? `## ${r.a.name} → ${r.b.name}\n` : `Comparing ${revLabel(r.a)} with ${revLabel(r.b)}\n`);
+      section('Params', r.params.length, formatValueDiff(r.params, r.a.name, r.b.name, format), 'no parameter changed');
+      section('Metrics', r.metrics.length, formatValueDiff(r.metrics, r.a.name, r.b.name, format), 'no metric changed');
+      section('Stages', r.stages.length, formatStageDiff(r.stages, format), 'no stage changed');
+      section('Outputs', r.outputs.length, formatOutputDiff(r.outputs, format), 'no output changed');
+      printErrors(r.errors);
+    });
+
   program
     .command('checkout')
     .description('restore cached outputs so the workspace matches ml.lock.json')
@@ -251,4 +324,25 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a whole number >= 1, got \`${value}\``);
   return n;
+}
+
+interface DiffFlags {
+  all?: boolean;
+  json?: boolean;
+  md?: boolean;
+}
+
+function revLabel(rev: Revision): string {
+  return rev.oid ? `${rev.name} (${rev.short})` : rev.name;
+}
+
+function revJson(rev: Revision): { name: string; commit?: string } {
+  return { name: rev.name, ...(rev.oid ? { commit: rev.oid } : {}) };
+}
+
+/** Diff rows as {file: {key: {old, new, ...}}}, a side that lacks the key leaving `old` or `new` out. */
+function nestRows(rows: ValueDiff[]): Record<string, Record<string, Omit<ValueDiff, 'file' | 'key' | 'precision'>>> {
+  const out: Record<string, Record<string, Omit<ValueDiff, 'file' | 'key' | 'precision'>>> = {};
+  for (const { file, key, precision: _, ...rest } of rows) (out[file] ??= {})[key] = rest;
+  return out;
 }

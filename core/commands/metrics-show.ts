@@ -1,5 +1,4 @@
-import { parse as parseYaml } from 'yaml';
-import { flattenKeys } from '../pipeline/params.js';
+import { parseMetrics } from '../diff/state.js';
 import { Workspace } from '../workspace.js';
 
 export interface MetricsShowResult {
@@ -22,13 +21,9 @@ export async function metricsShow(opts: { cwd?: string } = {}): Promise<MetricsS
         result.errors[out.path] = `does not exist; run \`gitml repro ${stage.name}\``;
         continue;
       }
-      try {
-        const data = parseYaml(text) as unknown;
-        if (data === null || typeof data !== 'object' || Array.isArray(data)) result.errors[out.path] = 'is not a map of metrics';
-        else result.metrics[out.path] = flattenKeys(data);
-      } catch (err) {
-        result.errors[out.path] = `is not valid JSON or YAML (${(err as Error).message.split('\n')[0]})`;
-      }
+      const parsed = parseMetrics(text);
+      if (typeof parsed === 'string') result.errors[out.path] = parsed;
+      else result.metrics[out.path] = parsed;
     }
   }
   return result;

@@ -2,7 +2,8 @@ import type { HashInfo } from '../hash/hash-path.js';
 import type { Stage } from '../pipeline/types.js';
 import type { LockEntry, StageLock } from './lockfile.js';
 
-function entry(info: HashInfo, cache = true): LockEntry {
+/** The lock record of one hashed path. */
+export function lockEntry(info: HashInfo, cache = true): LockEntry {
   return { hash: info.hash, size: info.size, ...(info.nfiles !== undefined ? { nfiles: info.nfiles } : {}), ...(cache ? {} : { cache: false as const }) };
 }
 
@@ -10,8 +11,8 @@ function entry(info: HashInfo, cache = true): LockEntry {
 export function toStageLock(stage: Stage, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): StageLock {
   const lock: StageLock = {
     cmd: stage.cmd,
-    deps: Object.fromEntries(stage.deps.map((d) => [d, entry(deps.get(d)!)])),
-    outs: Object.fromEntries(stage.outs.map((o) => [o.path, entry(outs.get(o.path)!, o.cache)])),
+    deps: Object.fromEntries(stage.deps.map((d) => [d, lockEntry(deps.get(d)!)])),
+    outs: Object.fromEntries(stage.outs.map((o) => [o.path, lockEntry(outs.get(o.path)!, o.cache)])),
   };
   if (stage.wdir !== '.') lock.wdir = stage.wdir;
   if (Object.keys(stage.env).length) lock.env = stage.env;

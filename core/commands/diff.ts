@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { Cache } from '../cache/cache.js';
+import { diffOutputs, diffStages, diffValues, outputsOf, type OutputDiff, type StageDiff, type ValueDiff } from '../diff/diff.js';
+import { readRevisionState, type RevisionState } from '../diff/state.js';
+import { openRepo, openSnapshot, WORKSPACE, type Repo, type Revision } from '../git/revision.js';
+import { lockEntry } from '../lockfile/entry.js';
+import type { LockEntry } from '../lockfile/lockfile.js';
+import { Workspace, findRoot } from '../workspace.js';
+
+export interface DiffOptions {
+  cwd?: string;
+  /** Old side; default HEAD. */
+  a?: string;
+  /** New side; default the workspace. */
+  b?: string;
+  /** Keep unchanged values too. */
+  all?: boolean;
+}
+
+export interface ValuesDiffResult {
+  a: Revision;
+  b: Revision;
+  rows: ValueDiff[];
+  /** Revision name -> file -> why it could not be read. */
+  errors: Record<string, Record<string, string>>;
+}
+
+export interface FullDiffResult {
+  a: Revision;
+  b: Revision;
+  params: ValueDiff[];
+  metrics: ValueDiff[];
+  stages: StageDiff[];
+  outputs: OutputDiff[];
+  errors: Record<string, Record<string, string>>;
+}
+
+/** Reads the two sides of a diff. Both come from one repository handle, so objects are read once. */
+export async function loadPair(opts: DiffOptions): Promise<[RevisionState, RevisionState]> {
+  const root = findRoot(opts.cwd ?? process.cwd());
+  const names = [opts.a ?? 'HEAD', opts.b ?? WORKSPACE];
+  let repo: Repo | undefined;
+  if (names.some((n) => n !== WORKSPACE)) repo = await openRepo(root);
+  const cache = new Cache(root);
+  const readObject = (hash: string): string | null => {
+    try {
+      return readFileSync(cache.objectPath(hash), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const states = await Promise.all(names.map(async (n) => readRevisionState(await openSnapshot(root, n, repo), readObject)));
+  return [states[0]!, states[1]!];
+}
+
+function errorsOf(a: RevisionState, b: RevisionState, pick: (s: RevisionState) => Record<string, string>) {
+  const out: Record<string, Record<string, string>> = {};
+  for (const s of [a, b]) if (Object.keys(pick(s)).length) out[s.rev.name] = pick(s);
+  return out;
+}
+
+function metricRows(a: RevisionState, b: RevisionState, all?: boolean): ValueDiff[] {
+  const out = (file: string) => b.metricOuts.get(file) ?? a.metricOuts.get(file);
+  return diffValues(a.metrics, b.metrics, {
+    all,
+    better: (file, key) => out(file)?.better?.[key],
+    precision: (file) => out(file)?.precision,
+  });
+}
+
+/** `gitml metrics diff [A] [B]`. */
+export async function metricsDiff(opts: DiffOptions = {}): Promise<ValuesDiffResult> {
+  const [a, b] = await loadPair(opts);
+  return { a: a.rev, b: b.rev, rows: metricRows(a, b, opts.all), errors: errorsOf(a, b, (s) => s.metricErrors) };
+}
+
+/** `gitml params diff [A] [B]`. */
+export async function paramsDiff(opts: DiffOptions = {}): Promise<ValuesDiffResult> {
+  const [a, b] = await loadPair(opts);
+  return { a: a.rev, b: b.rev, rows: diffValues(a.params, b.params, { all: opts.all }), errors: {} };
+}
+
+/**
+ * `gitml diff [A] [B]`: params, metrics, stages whose lock entries differ, and outputs whose content differs. On the
+ * workspace side, outputs are hashed as they are on disk (through the stat cache), so an edit not yet reproduced shows.
+ */
+export async function fullDiff(opts: DiffOptions = {}): Promise<FullDiffResult> {
+  const [a, b] = await loadPair(opts);
+  const sideOutputs = async (s: RevisionState) => (s.rev.oid ? outputsOf(s.lock) : workspaceOutputs(opts.cwd, s));
+  const [oa, ob] = await Promise.all([sideOutputs(a), sideOutputs(b)]);
+  const metricFile = (p: string) => a.metricOuts.has(p) || b.metricOuts.has(p);
+  return {
+    a: a.rev,
+    b: b.rev,
+    params: diffValues(a.params, b.params, { all: opts.all }),
+    metrics: metricRows(a, b, opts.all),
+    stages: diffStages(a.lock, b.lock),
+    outputs: diffOutputs(oa, ob, metricFile),
+    errors: errorsOf(a, b, (s) => s.metricErrors),
+  };
+}
+
+/** The outputs the workspace's pipeline declares, hashed as they are now (missing ones left out). */
+async function workspaceOutputs(cwd: string | undefined, s: RevisionState): Promise<Map<string, { stage: string; entry: LockEntry }>> {
+  if (!s.pipeline) return new Map();
+  return Workspace.use(cwd, async (ws) => {
+    const outs = s.pipeline!.stages.flatMap((st) => st.outs.map((o) => ({ stage: st.name, out: o })));
+    await ws.hasher.hashAll(outs.map((o) => o.out.path));
+    const map = new Map<string, { stage: string; entry: LockEntry }>();
+    for (const { stage, out } of outs) {
+      const info = ws.hasher.hash(out.path);
+      if (info) map.set(out.path, { stage, entry: lockEntry(info, out.cache) });
+    }
+    return map;
+  });
+}
