@@ -63,7 +63,7 @@ export async function readRevisionState(snap: Snapshot, readObject?: (hash: stri
       metricOuts.set(out.path, out);
       let text = await snap.read(out.path);
       const hash = lock.stages[stage.name]?.outs[out.path]?.hash;
-      if (text === null && hash && readObject) text = readObject(hash);
+      if (text === null && hash && readObject && snap.rev.oid) text = readObject(hash);
       if (text === null) {
         metricErrors[out.path] = snap.rev.oid ? `not in ${at}` : `does not exist; run \`gitml repro ${stage.name}\``;
         continue;

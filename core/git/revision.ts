@@ -98,7 +98,8 @@ async function peelToCommit(repo: Repo, oid: string, name: string): Promise<stri
     try {
       obj = await repo.git.readObject({ fs, dir: repo.gitRoot, oid, cache: repo.cache });
     } catch (err) {
-      if (await isShallow(repo)) throw missingCommit(oid.slice(0, 10), `this clone is shallow; run \`git fetch --unshallow\``);
+      if (await isShallow(repo))
+        throw missingCommit(oid, `this clone is shallow and does not have it; run \`git fetch --unshallow\` (or \`git fetch origin ${oid}\`)`);
       throw new GitmlError('E_BAD_REVISION', `\`${name}\` names object ${oid.slice(0, 10)}, which this repository does not have`, { cause: err });
     }
     if (obj.type === 'commit') return oid;
