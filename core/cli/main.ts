@@ -235,11 +235,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
   program
     .command('checkout')
-    .description('restore cached outputs so the workspace matches ml.lock.json')
+    .description('restore cached outputs so the workspace matches ml.lock.json (or another revision\'s, with --rev)')
     .argument('[paths...]', 'only these outputs (or the outputs under these directories)')
-    .action(async (paths: string[]) => {
+    .option('--rev <rev>', 'the outputs recorded at this revision (branch, tag, commit, HEAD~N) instead')
+    .action(async (paths: string[], o: { rev?: string }) => {
       const { checkout } = await import('../commands/checkout.js');
-      const entries = await checkout({ cwd: cwd(), paths, progress: await progress() });
+      const entries = await checkout({ cwd: cwd(), paths, rev: o.rev, progress: await progress() });
       let failed = 0;
       for (const e of entries) {
         if (e.result === 'restored' && !quiet()) line(`restored ${e.path}`);
@@ -250,7 +251,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         }
       }
       if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached'))
-        line('Every output already matches ml.lock.json.');
+        line(`Every output already matches ${o.rev ? `ml.lock.json at ${o.rev}` : 'ml.lock.json'}.`);
       if (failed)
         throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
     });

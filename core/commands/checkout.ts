@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { CacheMissError, UsageError } from '../errors.js';
+import { openSnapshot, WORKSPACE } from '../git/revision.js';
+import { LOCKFILE, parseLockfile } from '../lockfile/lockfile.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
+import { writeFileAtomic } from '../util/fs.js';
 import { isWithin, workspacePath } from '../util/paths.js';
 import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
@@ -13,14 +17,19 @@ export interface CheckoutEntry {
 }
 
 /**
- * Restores cached outputs so the workspace matches ml.lock.json. `paths` (relative to `cwd`) narrow it to the outputs
+ * Restores cached outputs so the workspace matches ml.lock.json, or with `rev` the lockfile of that commit (whose
+ * uncached outputs come from git). `paths` (relative to `cwd`) narrow it to the outputs
  * at, under or above them. Files that already match are left alone. Outputs that could not be restored are reported
  * with a reason and the rest still are.
  */
-export async function checkout(opts: { cwd?: string; paths?: string[]; progress?: Progress } = {}): Promise<CheckoutEntry[]> {
+export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: string; progress?: Progress } = {}): Promise<CheckoutEntry[]> {
   const cwd = opts.cwd ?? process.cwd();
   return Workspace.use(cwd, async (ws) => {
-    const lock = ws.readLock();
+    const snap = opts.rev === undefined || opts.rev === WORKSPACE ? undefined : await openSnapshot(ws.root, opts.rev);
+    const lockText = snap ? await snap.read(LOCKFILE) : undefined;
+    if (snap && lockText === null) throw new UsageError(`${opts.rev} (${snap.rev.short}) has no ${LOCKFILE}, so it records no outputs`);
+    const lock = lockText ? parseLockfile(lockText, `${LOCKFILE} at ${opts.rev}`) : ws.readLock();
+    const recordedIn = snap ? `${LOCKFILE} at ${opts.rev}` : LOCKFILE;
     const wanted = (opts.paths ?? []).map((p) => {
       const rel = workspacePath('.', relative(ws.root, resolve(cwd, p)).split('\\').join('/'));
       if (rel === undefined) throw new UsageError(`${p} is outside the workspace ${ws.root}`);
@@ -33,8 +42,11 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; progress?
     const selected = wanted.length ? outs.filter((o) => wanted.some((w) => isWithin(o.path, w) || isWithin(w, o.path))) : outs;
     for (const w of wanted) {
       if (!outs.some((o) => isWithin(o.path, w) || isWithin(w, o.path)))
-        throw new UsageError(`${w} is not an output recorded in ml.lock.json`);
+        throw new UsageError(`${w} is not an output recorded in ${recordedIn}`);
     }
+
+    const uncached = new Map<string, Uint8Array | null>();
+    if (snap) for (const o of selected) if (o.entry.cache === false) uncached.set(o.path, await snap.readBytes(o.path));
 
     const release = acquireWorkspaceGuard(ws.root);
     try {
@@ -43,8 +55,16 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; progress?
         opts.progress,
       );
       return selected.map(({ stage, path, entry }): CheckoutEntry => {
-        if (entry.cache === false)
-          return { path, stage, result: 'not-cached', message: 'not cached (cache: false); rerun its stage to recreate it' };
+        if (entry.cache === false) {
+          // Uncached outputs (metrics, plots) are committed to git: at another revision they come from there.
+          const committed = uncached.get(path);
+          if (committed === undefined || committed === null)
+            return { path, stage, result: 'not-cached', message: 'not cached (cache: false); rerun its stage to recreate it' };
+          if (sameBytes(ws.abs(path), committed)) return { path, stage, result: 'unchanged' };
+          writeFileAtomic(ws.abs(path), committed);
+          ws.hasher.forget(path);
+          return { path, stage, result: 'restored' };
+        }
         try {
           return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress }) };
         } catch (err) {
@@ -56,4 +76,12 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; progress?
       release();
     }
   });
+}
+
+function sameBytes(abs: string, bytes: Uint8Array): boolean {
+  try {
+    return Buffer.from(bytes).equals(readFileSync(abs));
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export function readTextOrNull(abs: string): string | null {
 }
 
 /** Writes through a temporary file, fsync and rename, so readers see the old or the new content, never a part. */
-export function writeFileAtomic(abs: string, data: string): void {
+export function writeFileAtomic(abs: string, data: string | Uint8Array): void {
   mkdirSync(dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp-${process.pid}`;
   writeFileSync(tmp, data);

@@ -218,3 +218,62 @@ describe('gitml checkout', () => {
     expect(JSON.parse(fx.gitml('status', '--json').stdout).stages.gen.reasons).toEqual(['out `data` modified']);
   });
 });
+
+describe('gitml checkout --rev', () => {
+  // Each commit writes different model bytes, directory files and metrics.
+  const versioned = (v: number) => `stages:
+  build:
+    cmd: >-
+      mkdir -p out && printf 'v${v}\\n' > out/a.txt && printf 'weights ${v}' > model.bin && printf '{"acc": 0.${v}}' > metrics.json
+    outs: [model.bin, out]
+    metrics: [metrics.json]
+`;
+
+  function history(): Fixture {
+    const fx = makeFixture({ 'ml.yaml': versioned(1) });
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    fx.git('add', '-A');
+    fx.git('commit', '-q', '-m', 'v1');
+    fx.write('ml.yaml', versioned(2));
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    fx.git('add', '-A');
+    fx.git('commit', '-q', '-m', 'v2');
+    return fx;
+  }
+
+  it("puts an older commit's outputs, cached and committed, into the workspace", () => {
+    const fx = history();
+    const r = fx.gitml('checkout', '--rev', 'HEAD~1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored model.bin');
+    expect(fx.read('model.bin')).toBe('weights 1');
+    expect(fx.read('out/a.txt')).toBe('v1\n');
+    expect(fx.read('metrics.json')).toBe('{"acc": 0.1}');
+    // The workspace lockfile is left as it is: status now says the outputs differ from it.
+    expect(fx.lock().stages.build.cmd[0]).toContain("'v2");
+    expect(fx.gitml('status').stdout).toContain('changed');
+    expect(fx.gitml('checkout', '--rev', 'HEAD~1').stdout).toContain('Every output already matches ml.lock.json at HEAD~1.');
+    expect(fx.gitml('checkout').code).toBe(0);
+    expect(fx.read('model.bin')).toBe('weights 2');
+  });
+
+  it('narrows to paths and names what the revision does not record', () => {
+    const fx = history();
+    expect(fx.gitml('checkout', '--rev', 'HEAD~1', 'out').code).toBe(0);
+    expect(fx.read('out/a.txt')).toBe('v1\n');
+    expect(fx.read('model.bin')).toBe('weights 2');
+    const bad = fx.gitml('checkout', '--rev', 'HEAD~1', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('nope is not an output recorded in ml.lock.json at HEAD~1');
+  });
+
+  it('reports an object missing from the cache and restores the rest', () => {
+    const fx = history();
+    const old = fx.git('show', 'HEAD~1:ml.lock.json');
+    rmSync(objectPath(fx, JSON.parse(old).stages.build.outs['model.bin'].hash), { force: true });
+    const r = fx.gitml('checkout', '--rev', 'HEAD~1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/model\.bin: object blake3:[0-9a-f]+ is not in the cache/);
+    expect(fx.read('out/a.txt')).toBe('v1\n');
+  });
+});
