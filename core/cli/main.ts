@@ -61,13 +61,25 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
   program
     .command('init')
-    .description('create .ml/ and a starter ml.yaml in the current directory')
+    .description('create .ml/ and a starter ml.yaml here, and register the ml.lock.json merge driver with git')
     .action(async () => {
       const { init } = await import('../commands/init.js');
-      const r = init({ cwd: cwd() });
+      const r = await init({ cwd: cwd() });
       if (!r.created.length) line(`gitml is already set up in ${r.root}`);
       else for (const f of r.created) line(`created ${f}`);
       if (!r.git) warn('note: this directory is not in a git repository; run `git init` to version the pipeline');
+    });
+
+  program
+    .command('merge-lock')
+    .description('git merge driver for ml.lock.json, registered by `gitml init`: merges stage by stage')
+    .argument('<base>', 'the common ancestor version (%O)')
+    .argument('<ours>', 'our version, where the result is written (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .argument('[path]', 'the path in the repository (%P)')
+    .action(async (base: string, ours: string, theirs: string, path: string | undefined) => {
+      const { mergeLock } = await import('../commands/merge-lock.js');
+      mergeLock({ base, ours, theirs, path });
     });
 
   program
