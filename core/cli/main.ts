@@ -5,6 +5,7 @@ import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
 import { ProcessGroup } from '../run/processes.js';
 import type { ValuesDiffResult } from '../commands/diff.js';
+import type { ReproRevResult } from '../commands/repro-rev.js';
 import type { ValueDiff } from '../diff/diff.js';
 import type { Revision } from '../git/revision.js';
 import type { CliContext } from './context.js';
@@ -34,6 +35,25 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const ctx: CliContext = { cwd, quiet, out: io.out, line, warn, progress };
   const printErrors = (errors: Record<string, Record<string, string>>) => {
     for (const [rev, files] of Object.entries(errors)) for (const [file, message] of Object.entries(files)) warn(`${file} (${rev}): ${message}`);
+  };
+  const printReproRev = async (r: ReproRevResult) => {
+    const { formatValueDiff, renderTable } = await import('../../reporters/diff.js');
+    const verdict = (o: ReproRevResult['outputs'][number]) =>
+      o.identical ? 'identical' : !o.rebuilt ? 'not produced' : o.nondeterministic ? 'differs (nondeterministic)' : 'DIFFERS';
+    line('');
+    for (const l of renderTable(['Output', 'Stage', 'Result'], r.outputs.map((o) => [o.path, o.stage, verdict(o)]), 'table')) line(l);
+    if (r.metrics.length) {
+      line('');
+      for (const l of formatValueDiff(r.metrics, r.rev.name, 'rebuilt', 'table')) line(l);
+    }
+    if (r.kept) warn(`The scratch workspace is kept at ${r.kept}.`);
+    if (r.mismatches.length)
+      throw new GitmlError(
+        'E_NOT_REPRODUCED',
+        `${r.mismatches.length} output${r.mismatches.length === 1 ? '' : 's'} of ${r.rev.name} (${r.rev.short}) did not rebuild bit-identically: ${r.mismatches.join(', ')}. Mark an output \`nondeterministic: true\` in ml.yaml if that is expected.`,
+        { exitCode: 1, data: { mismatches: r.mismatches } },
+      );
+    line(`\n${r.rev.name} (${r.rev.short}) reproduced: every output is bit-identical${r.outputs.some((o) => o.nondeterministic && !o.identical) ? ' or declared nondeterministic' : ''}.`);
   };
   const printValueDiff = async (r: ValuesDiffResult, o: DiffFlags, what: string) => {
     if (o.json) {
@@ -108,12 +128,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--downstream', 'run the named stages and everything downstream of them')
     .option('--no-run-cache', 'run changed stages even when the run-cache holds their result')
     .addOption(new Option('-j, --jobs <n>', 'stages to run at once (default: CPU cores)').argParser(positiveInt))
+    .option('--rev <rev>', 'rebuild that commit from its inputs in a scratch workspace and check its outputs are bit-identical')
+    .option('--keep', 'with --rev: keep the scratch workspace (.ml/tmp/repro-SHA) afterwards')
     .action(
       async (
         stages: string[],
-        o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean },
+        o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean; rev?: string; keep?: boolean },
       ) => {
         if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
+        if (o.rev !== undefined && (stages.length || o.dry || o.downstream || o.keepGoing))
+          throw new UsageError('--rev rebuilds the whole pipeline of that commit; it takes no stage names, --dry, -k or --downstream');
+        if (o.rev === undefined && o.keep) throw new UsageError('--keep goes with --rev');
         const { repro } = await import('../commands/repro.js');
         const processes = new ProcessGroup();
         const onSignal = (signal: NodeJS.Signals) => {
@@ -128,6 +153,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         process.on('SIGTERM', onSignal);
         try {
           const print = quiet() ? () => {} : line;
+          if (o.rev !== undefined) {
+            const { reproRev } = await import('../commands/repro-rev.js');
+            const r = await reproRev({ cwd: cwd(), rev: o.rev, jobs: o.jobs, keep: o.keep, processes, print, progress: await progress() });
+            await printReproRev(r);
+            return;
+          }
           const r = await repro({
             cwd: cwd(),
             targets: stages,
