@@ -53,7 +53,8 @@ export function formatStageDiff(stages: StageDiff[], format: TableFormat): strin
 }
 
 export function formatOutputDiff(outputs: OutputDiff[], format: TableFormat): string[] {
-  const cell = (e: LockEntry | undefined) => (e ? `${e.hash.replace(/^blake3:/, '').slice(0, 8)} ${bytes(e.size)}${e.nfiles !== undefined ? ` ${e.nfiles} files` : ''}` : '');
+  const cell = (e: LockEntry | undefined) =>
+    e ? `${e.hash.replace(/^blake3:/, '').slice(0, 8)} ${bytes(e.size)}${e.nfiles !== undefined ? ` ${e.nfiles} files` : ''}` : '';
   return renderTable(
     ['Path', 'Stage', 'Change', 'Old', 'New'],
     outputs.map((o) => [o.path, o.stage, o.change, cell(o.old), cell(o.new)]),

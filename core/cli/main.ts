@@ -34,14 +34,20 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const progress = async () => (quiet() ? undefined : (await import('./progress.js')).makeProgress(process.stderr, warn));
   const ctx: CliContext = { cwd, quiet, out: io.out, line, warn, progress };
   const printErrors = (errors: Record<string, Record<string, string>>) => {
-    for (const [rev, files] of Object.entries(errors)) for (const [file, message] of Object.entries(files)) warn(`${file} (${rev}): ${message}`);
+    for (const [rev, files] of Object.entries(errors))
+      for (const [file, message] of Object.entries(files)) warn(`${file} (${rev}): ${message}`);
   };
   const printReproRev = async (r: ReproRevResult) => {
     const { formatValueDiff, renderTable } = await import('../../reporters/diff.js');
     const verdict = (o: ReproRevResult['outputs'][number]) =>
       o.identical ? 'identical' : !o.rebuilt ? 'not produced' : o.nondeterministic ? 'differs (nondeterministic)' : 'DIFFERS';
     line('');
-    for (const l of renderTable(['Output', 'Stage', 'Result'], r.outputs.map((o) => [o.path, o.stage, verdict(o)]), 'table')) line(l);
+    for (const l of renderTable(
+      ['Output', 'Stage', 'Result'],
+      r.outputs.map((o) => [o.path, o.stage, verdict(o)]),
+      'table',
+    ))
+      line(l);
     if (r.metrics.length) {
       line('');
       for (const l of formatValueDiff(r.metrics, r.rev.name, 'rebuilt', 'table')) line(l);
@@ -53,7 +59,45 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         `${r.mismatches.length} output${r.mismatches.length === 1 ? '' : 's'} of ${r.rev.name} (${r.rev.short}) did not rebuild bit-identically: ${r.mismatches.join(', ')}. Mark an output \`nondeterministic: true\` in ml.yaml if that is expected.`,
         { exitCode: 1, data: { mismatches: r.mismatches } },
       );
-    line(`\n${r.rev.name} (${r.rev.short}) reproduced: every output is bit-identical${r.outputs.some((o) => o.nondeterministic && !o.identical) ? ' or declared nondeterministic' : ''}.`);
+    line(
+      `\n${r.rev.name} (${r.rev.short}) reproduced: every output is bit-identical${r.outputs.some((o) => o.nondeterministic && !o.identical) ? ' or declared nondeterministic' : ''}.`,
+    );
+  };
+  const printFullDiff = async (a: string, b: string, o: DiffFlags) => {
+    const { fullDiff } = await import('../commands/diff.js');
+    const { formatOutputDiff, formatStageDiff, formatValueDiff } = await import('../../reporters/diff.js');
+    const r = await fullDiff({ cwd: cwd(), a, b, all: o.all });
+    if (o.json) {
+      line(
+        JSON.stringify(
+          {
+            a: revJson(r.a),
+            b: revJson(r.b),
+            params: nestRows(r.params),
+            metrics: nestRows(r.metrics),
+            stages: r.stages,
+            outputs: r.outputs,
+            errors: r.errors,
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    const format = o.md ? 'md' : 'table';
+    const section = (title: string, count: number, rows: string[], empty: string) => {
+      line(o.md ? `### ${title}\n` : `${title}:`);
+      if (count) for (const l of rows) line(o.md ? l : `  ${l}`);
+      else line(o.md ? `_${empty}_` : `  ${empty}`);
+      line('');
+    };
+    line(o.md ? `## ${r.a.name} → ${r.b.name}\n` : `Comparing ${revLabel(r.a)} with ${revLabel(r.b)}\n`);
+    section('Params', r.params.length, formatValueDiff(r.params, r.a.name, r.b.name, format), 'no parameter changed');
+    section('Metrics', r.metrics.length, formatValueDiff(r.metrics, r.a.name, r.b.name, format), 'no metric changed');
+    section('Stages', r.stages.length, formatStageDiff(r.stages, format), 'no stage changed');
+    section('Outputs', r.outputs.length, formatOutputDiff(r.outputs, format), 'no output changed');
+    printErrors(r.errors);
   };
   const printValueDiff = async (r: ValuesDiffResult, o: DiffFlags, what: string) => {
     if (o.json) {
@@ -109,7 +153,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
     .option('-r, --remote [name]', 'instead: which objects the workspace lockfile needs are missing locally or on the remote')
     .action(async (stages: string[], o: { json?: boolean; remote?: string | true }) => {
-      if (o.remote !== undefined) return printRemoteStatus(ctx, { targets: stages, remote: o.remote === true ? undefined : o.remote, json: o.json });
+      if (o.remote !== undefined)
+        return printRemoteStatus(ctx, { targets: stages, remote: o.remote === true ? undefined : o.remote, json: o.json });
       const { status } = await import('../commands/status.js');
       const r = await status({ cwd: cwd(), targets: stages, progress: await progress() });
       if (o.json) {
@@ -133,7 +178,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(
       async (
         stages: string[],
-        o: { force?: boolean; dry?: boolean; keepGoing?: boolean; downstream?: boolean; jobs?: number; runCache: boolean; rev?: string; keep?: boolean },
+        o: {
+          force?: boolean;
+          dry?: boolean;
+          keepGoing?: boolean;
+          downstream?: boolean;
+          jobs?: number;
+          runCache: boolean;
+          rev?: string;
+          keep?: boolean;
+        },
       ) => {
         if (o.downstream && !stages.length) throw new UsageError('--downstream needs at least one stage name');
         if (o.rev !== undefined && (stages.length || o.dry || o.downstream || o.keepGoing))
@@ -253,32 +307,109 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--all', 'also list params and metrics that did not change')
     .option('--json', 'print {a, b, params, metrics, stages, outputs, errors}')
     .option('--md', 'print GitHub markdown')
-    .action(async (a: string, b: string, o: DiffFlags) => {
-      const { fullDiff } = await import('../commands/diff.js');
-      const { formatOutputDiff, formatStageDiff, formatValueDiff } = await import('../../reporters/diff.js');
-      const r = await fullDiff({ cwd: cwd(), a, b, all: o.all });
-      if (o.json) {
-        line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), params: nestRows(r.params), metrics: nestRows(r.metrics), stages: r.stages, outputs: r.outputs, errors: r.errors }, null, 2));
-        return;
-      }
-      const format = o.md ? 'md' : 'table';
-      const section = (title: string, count: number, rows: string[], empty: string) => {
-        line(o.md ? `### ${title}\n` : `${title}:`);
-        if (count) for (const l of rows) line(o.md ? l : `  ${l}`);
-        else line(o.md ? `_${empty}_` : `  ${empty}`);
-        line('');
+    .action(async (a: string, b: string, o: DiffFlags) => printFullDiff(a, b, o));
+
+  const exp = program.command('exp').description('experiments: pipeline runs with overridden params, kept as git refs under refs/exps/');
+  exp
+    .command('run')
+    .description('run the pipeline in a scratch workspace with overridden params and commit the result under refs/exps/NAME')
+    .option('-S, --set <param>', '[file:]key=value[,value...]: one experiment per combination of values (repeatable)', collect, [])
+    .option('-n, --name <name>', 'the experiment name (a sweep gets NAME-1, NAME-2, ...)')
+    .addOption(new Option('-j, --jobs <n>', 'experiments to run at once').argParser(positiveInt))
+    .action(async (o: { set: string[]; name?: string; jobs?: number }) => {
+      const { expRun } = await import('../commands/exp.js');
+      const processes = new ProcessGroup();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (processes.stopping) processes.stopAll('SIGKILL', 0);
+        else {
+          warn(`\nReceived ${signal}: stopping experiments; finished ones stay recorded.`);
+          processes.stopAll(signal);
+        }
       };
-      line(o.md ? `## ${r.a.name} → ${r.b.name}\n` : `Comparing ${revLabel(r.a)} with ${revLabel(r.b)}\n`);
-      section('Params', r.params.length, formatValueDiff(r.params, r.a.name, r.b.name, format), 'no parameter changed');
-      section('Metrics', r.metrics.length, formatValueDiff(r.metrics, r.a.name, r.b.name, format), 'no metric changed');
-      section('Stages', r.stages.length, formatStageDiff(r.stages, format), 'no stage changed');
-      section('Outputs', r.outputs.length, formatOutputDiff(r.outputs, format), 'no output changed');
-      printErrors(r.errors);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const r = await expRun({ cwd: cwd(), set: o.set, name: o.name, jobs: o.jobs, processes, print: quiet() ? () => {} : line });
+        const failed = r.experiments.filter((e) => e.exitCode !== 0);
+        if (failed.length)
+          throw new GitmlError(
+            'E_EXPERIMENT_FAILED',
+            `${failed.map((e) => e.name).join(', ')} failed; see .ml/logs/exps/<name>.log and \`gitml exp show\``,
+            {
+              exitCode: 1,
+            },
+          );
+        if (!quiet())
+          line(
+            `\n${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'} recorded; compare them with \`gitml exp show\`.`,
+          );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+  exp
+    .command('show')
+    .description('list the baseline (HEAD) and every experiment with their metrics and the params that differ')
+    .option('--sort-by <metric>', 'order by this metric (KEY or FILE:KEY), best first')
+    .option('--json', 'print every param and metric of every experiment as JSON')
+    .option('--md', 'print a GitHub markdown table')
+    .option('--csv', 'print CSV')
+    .action(async (o: { sortBy?: string; json?: boolean; md?: boolean; csv?: boolean }) => {
+      const { expShow } = await import('../commands/exp.js');
+      const { formatExperiments, sortRows } = await import('../../reporters/exp.js');
+      let rows = await expShow({ cwd: cwd() });
+      if (o.sortBy) rows = sortRows(rows, o.sortBy);
+      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table'));
+    });
+  exp
+    .command('diff')
+    .description('compare two experiments (or any revisions): params, metrics, stages and outputs')
+    .argument('<a>', 'an experiment name or revision')
+    .argument('<b>', 'an experiment name or revision')
+    .option('--all', 'also list params and metrics that did not change')
+    .option('--json', 'print {a, b, params, metrics, stages, outputs, errors}')
+    .option('--md', 'print GitHub markdown')
+    .action(async (a: string, b: string, o: DiffFlags) => printFullDiff(a, b, o));
+  exp
+    .command('apply')
+    .description("write an experiment's params, lockfile and outputs into the workspace")
+    .argument('<name>', 'the experiment')
+    .option('-f, --force', 'overwrite files with uncommitted changes')
+    .action(async (name: string, o: { force?: boolean }) => {
+      const { expApply } = await import('../commands/exp.js');
+      const r = await expApply({ cwd: cwd(), name, force: o.force });
+      if (!quiet()) {
+        for (const f of r.files) line(`applied ${f}`);
+        for (const f of r.restored) line(`restored ${f}`);
+        line(`Applied ${name}; commit it with \`git commit -am "..."\` or start a branch with \`gitml exp branch ${name} BRANCH\`.`);
+      }
+    });
+  exp
+    .command('branch')
+    .description('create a git branch at an experiment, to push it and open a pull request')
+    .argument('<name>', 'the experiment')
+    .argument('<branch>', 'the new branch')
+    .action(async (name: string, branch: string) => {
+      const { expBranch } = await import('../commands/exp.js');
+      const r = await expBranch({ cwd: cwd(), name, branch });
+      if (!quiet())
+        line(`Branch ${branch} now points at ${name} (${r.oid.slice(0, 7)}); \`git push -u origin ${branch}\` to open a pull request.`);
+    });
+  exp
+    .command('remove')
+    .description('delete experiments')
+    .argument('[names...]', 'the experiments')
+    .option('--all', 'every experiment')
+    .action(async (names: string[], o: { all?: boolean }) => {
+      const { expRemove } = await import('../commands/exp.js');
+      const removed = await expRemove({ cwd: cwd(), names, all: o.all });
+      if (!quiet()) line(removed.length ? `Removed ${removed.join(', ')}.` : 'There are no experiments.');
     });
 
   program
     .command('checkout')
-    .description('restore cached outputs so the workspace matches ml.lock.json (or another revision\'s, with --rev)')
+    .description("restore cached outputs so the workspace matches ml.lock.json (or another revision's, with --rev)")
     .argument('[paths...]', 'only these outputs (or the outputs under these directories)')
     .option('--rev <rev>', 'the outputs recorded at this revision (branch, tag, commit, HEAD~N) instead')
     .action(async (paths: string[], o: { rev?: string }) => {
@@ -362,6 +493,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (err instanceof Error && err.stack) warn(err.stack);
     return 2;
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(value: string): number {

@@ -54,7 +54,10 @@ export async function init(opts: { cwd?: string } = {}): Promise<InitResult> {
   if (gitRoot !== undefined) {
     const attributes = readTextOrNull(join(root, '.gitattributes'));
     if (!attributes?.split('\n').some((l) => l.trim() === ATTRIBUTE)) {
-      writeFileSync(join(root, '.gitattributes'), `${attributes ?? ''}${attributes && !attributes.endsWith('\n') ? '\n' : ''}${ATTRIBUTE}\n`);
+      writeFileSync(
+        join(root, '.gitattributes'),
+        `${attributes ?? ''}${attributes && !attributes.endsWith('\n') ? '\n' : ''}${ATTRIBUTE}\n`,
+      );
       created.push('.gitattributes');
     }
     const git = await import('isomorphic-git');
@@ -69,7 +72,7 @@ export async function init(opts: { cwd?: string } = {}): Promise<InitResult> {
 }
 
 function findGitRoot(dir: string): string | undefined {
-  for (let d = dir; ; ) {
+  for (let d = dir; ;) {
     if (existsSync(join(d, '.git'))) return d;
     const parent = resolve(d, '..');
     if (parent === d) return undefined;

@@ -48,7 +48,7 @@ export function diffValues(oldFiles: FlatFiles, newFiles: FlatFiles, opts: Value
         row.change = row.new - row.old;
         if (row.old !== 0) row.relative = row.change / Math.abs(row.old);
         const direction = opts.better?.(file, key);
-        if (direction) row.verdict = row.change === 0 ? 'same' : (row.change > 0) === (direction === 'higher') ? 'better' : 'worse';
+        if (direction) row.verdict = row.change === 0 ? 'same' : row.change > 0 === (direction === 'higher') ? 'better' : 'worse';
       }
       if (precision !== undefined) row.precision = precision;
       rows.push(row);

@@ -34,16 +34,20 @@ export async function openRepo(root: string): Promise<Repo> {
   try {
     gitRoot = await git.findRoot({ fs, filepath: root });
   } catch (err) {
-    throw new GitmlError('E_NOT_GIT', `${root} is not inside a git repository; revisions other than \`workspace\` need one (run \`git init\`)`, {
-      cause: err,
-    });
+    throw new GitmlError(
+      'E_NOT_GIT',
+      `${root} is not inside a git repository; revisions other than \`workspace\` need one (run \`git init\`)`,
+      {
+        cause: err,
+      },
+    );
   }
   return { git, gitRoot, prefix: relative(gitRoot, root).split('\\').join('/'), cache: {} };
 }
 
 /**
- * Resolves `HEAD`, a branch, tag or remote branch, a full ref, a (short) SHA, any of them followed by `~n`, `^` or
- * `^n`, or `workspace`. A commit missing from a shallow clone is an error that names it and the fetch that brings it.
+ * Resolves `HEAD`, a branch, tag or remote branch, a full ref, an experiment's name, a (short) SHA, any of them
+ * followed by `~n`, `^` or `^n`, or `workspace`. A commit missing from a shallow clone is an error that names it and the fetch that brings it.
  */
 export async function resolveRevision(repo: Repo, name: string): Promise<Revision> {
   if (name === WORKSPACE) return { name, short: WORKSPACE };
@@ -73,17 +77,26 @@ async function resolveBase(repo: Repo, base: string, name: string): Promise<stri
   try {
     oid = await git.resolveRef({ fs, dir, ref: base });
   } catch {
-    if (/^[0-9a-f]{4,40}$/i.test(base)) {
+    // An experiment's name works as a revision too.
+    oid = await git.resolveRef({ fs, dir, ref: `refs/exps/${base}` }).catch(() => undefined);
+    if (oid === undefined && /^[0-9a-f]{4,40}$/i.test(base)) {
       try {
         oid = await git.expandOid({ fs, dir, oid: base.toLowerCase(), cache });
       } catch {
         if (await isShallow(repo))
-          throw missingCommit(base, `this clone is shallow and does not have it; run \`git fetch --unshallow\` (or \`git fetch origin ${base}\`)`);
+          throw missingCommit(
+            base,
+            `this clone is shallow and does not have it; run \`git fetch --unshallow\` (or \`git fetch origin ${base}\`)`,
+          );
       }
     }
   }
   if (oid === undefined) {
-    const known = [...(await git.listBranches({ fs, dir }).catch(() => [])), ...(await git.listTags({ fs, dir }).catch(() => []))];
+    const known = [
+      ...(await git.listBranches({ fs, dir }).catch(() => [])),
+      ...(await git.listTags({ fs, dir }).catch(() => [])),
+      ...(await git.listRefs({ fs, dir, filepath: 'refs/exps' }).catch(() => [])),
+    ];
     const guess = suggest(base, [...known, 'HEAD', WORKSPACE]);
     const hint = guess ? `; did you mean \`${guess}\`?` : '; name a branch, a tag, a commit, HEAD~N or `workspace`';
     throw new GitmlError('E_BAD_REVISION', `unknown revision \`${name}\`${hint}`, { data: { revision: name } });
@@ -99,8 +112,13 @@ async function peelToCommit(repo: Repo, oid: string, name: string): Promise<stri
       obj = await repo.git.readObject({ fs, dir: repo.gitRoot, oid, cache: repo.cache });
     } catch (err) {
       if (await isShallow(repo))
-        throw missingCommit(oid, `this clone is shallow and does not have it; run \`git fetch --unshallow\` (or \`git fetch origin ${oid}\`)`);
-      throw new GitmlError('E_BAD_REVISION', `\`${name}\` names object ${oid.slice(0, 10)}, which this repository does not have`, { cause: err });
+        throw missingCommit(
+          oid,
+          `this clone is shallow and does not have it; run \`git fetch --unshallow\` (or \`git fetch origin ${oid}\`)`,
+        );
+      throw new GitmlError('E_BAD_REVISION', `\`${name}\` names object ${oid.slice(0, 10)}, which this repository does not have`, {
+        cause: err,
+      });
     }
     if (obj.type === 'commit') return oid;
     if (obj.type !== 'tag') throw new GitmlError('E_BAD_REVISION', `\`${name}\` names a ${obj.type}, not a commit`);
@@ -120,7 +138,9 @@ async function parentOf(repo: Repo, oid: string, n: number, walked: string, name
   const parent = commit.parent[n - 1];
   if (parent === undefined) {
     const what = commit.parent.length === 0 ? 'is the first commit and has no parent' : `has ${commit.parent.length} parent(s), not ${n}`;
-    throw new GitmlError('E_BAD_REVISION', `cannot resolve \`${name}\`: ${walked} (${oid.slice(0, 7)}) ${what}`, { data: { revision: name } });
+    throw new GitmlError('E_BAD_REVISION', `cannot resolve \`${name}\`: ${walked} (${oid.slice(0, 7)}) ${what}`, {
+      data: { revision: name },
+    });
   }
   return parent;
 }

@@ -16,7 +16,9 @@ export interface LockMerge {
 export function mergeLockfiles(base: Lockfile, ours: Lockfile, theirs: Lockfile): LockMerge {
   const stages: Record<string, StageLock> = {};
   const conflicts: string[] = [];
-  const names = [...new Set([...Object.keys(base.stages), ...Object.keys(ours.stages), ...Object.keys(theirs.stages)])].sort(compareStrings);
+  const names = [...new Set([...Object.keys(base.stages), ...Object.keys(ours.stages), ...Object.keys(theirs.stages)])].sort(
+    compareStrings,
+  );
   for (const name of names) {
     const b = base.stages[name];
     const o = ours.stages[name];

@@ -75,7 +75,9 @@ describe('gitml metrics diff', () => {
   });
 
   it('says when nothing changed, and names a bad revision', () => {
-    expect(fx.gitml('metrics', 'diff', 'HEAD', 'v2').stdout).toMatch(/^No metrics changed between HEAD \([0-9a-f]{7}\) and v2 \([0-9a-f]{7}\)\./);
+    expect(fx.gitml('metrics', 'diff', 'HEAD', 'v2').stdout).toMatch(
+      /^No metrics changed between HEAD \([0-9a-f]{7}\) and v2 \([0-9a-f]{7}\)\./,
+    );
     const bad = fx.gitml('metrics', 'diff', 'v3');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown revision `v3`; did you mean `v2`?');

@@ -35,7 +35,11 @@ describe('diffValues', () => {
 
 describe('formatValueDiff', () => {
   it('prints missing sides, precision, signed changes and percentages', () => {
-    const rows = diffValues({ 'm.json': { acc: 0.812345, gone: 1 } }, { 'm.json': { acc: 0.9 } }, { better: () => 'higher', precision: () => 3 });
+    const rows = diffValues(
+      { 'm.json': { acc: 0.812345, gone: 1 } },
+      { 'm.json': { acc: 0.9 } },
+      { better: () => 'higher', precision: () => 3 },
+    );
     expect(formatValueDiff(rows, 'HEAD', 'workspace', 'table')).toEqual([
       'Path    Key    HEAD  workspace   Change  Change %  Better?',
       'm.json  acc   0.812        0.9  +0.0877    +10.8%  better',

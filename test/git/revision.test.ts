@@ -72,7 +72,7 @@ describe('snapshots', () => {
   });
 
   it('reads a workspace kept in a subdirectory of the repository', async () => {
-    const outer = makeFixture({ 'proj/params.yaml': 'y: 1\n', 'README': 'top\n' });
+    const outer = makeFixture({ 'proj/params.yaml': 'y: 1\n', README: 'top\n' });
     outer.git('add', '-A');
     outer.git('commit', '-q', '-m', 'one');
     const snap = await openSnapshot(join(outer.dir, 'proj'), 'HEAD');

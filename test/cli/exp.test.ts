@@ -1,0 +1,180 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeFixture, type Fixture } from '../helpers/fixture.js';
+
+// `train` (cached output) takes a moment, so parallel runs overlap; `evaluate` scores lr * epochs.
+const PIPELINE = `stages:
+  train:
+    cmd: >-
+      test \${train.epochs} -gt 0 && sleep 0.4 && mkdir -p models &&
+      echo "lr=\${train.lr} epochs=\${train.epochs}" > models/model.txt
+    deps: [data.txt]
+    outs: [models/model.txt]
+  evaluate:
+    cmd: >-
+      awk -v lr=\${train.lr} -v e=\${train.epochs} 'BEGIN { printf "{\\"score\\": %.2f}", lr * e }' > metrics.json
+    deps: [models/model.txt]
+    metrics: [{path: metrics.json, better: {score: higher}}]
+`;
+
+const PARAMS = '# learning settings\ntrain:\n  lr: 0.1 # step size\n  epochs: 1\n';
+
+let fx: Fixture;
+let head: string;
+
+beforeAll(() => {
+  fx = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+  expect(fx.gitml('init').code).toBe(0);
+  expect(fx.gitml('repro', '-q').code).toBe(0);
+  fx.git('add', '-A');
+  fx.git('commit', '-qm', 'baseline');
+  head = fx.git('rev-parse', 'HEAD').trim();
+});
+
+interface ShowRow {
+  name: string;
+  status: string;
+  info?: Record<string, any>;
+  params: Record<string, Record<string, unknown>>;
+  metrics: Record<string, Record<string, unknown>>;
+}
+const show = (): ShowRow[] => JSON.parse(fx.gitml('exp', 'show', '--json').stdout);
+
+describe('gitml exp run', () => {
+  it('runs one experiment per combination in parallel, leaving the working tree, index and branch alone', () => {
+    const r = fx.gitml('exp', 'run', '-S', 'train.lr=0.5,0.25', '-S', 'train.epochs=2,4', '-n', 'sweep', '-j', '2');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('4 experiments recorded');
+    expect(fx.git('status', '--porcelain')).toBe('');
+    expect(fx.git('rev-parse', 'HEAD').trim()).toBe(head);
+    expect(fx.git('branch', '--show-current').trim()).toBe('main');
+    expect(fx.read('params.yaml')).toBe(PARAMS);
+    expect(fx.git('for-each-ref', '--format=%(refname)', 'refs/exps').split('\n').filter(Boolean)).toEqual([
+      'refs/exps/sweep-1',
+      'refs/exps/sweep-2',
+      'refs/exps/sweep-3',
+      'refs/exps/sweep-4',
+    ]);
+
+    const rows = show();
+    expect(rows.map((x) => [x.name, x.params['params.yaml'], x.metrics['metrics.json']])).toEqual([
+      ['HEAD', { 'train.epochs': 1, 'train.lr': 0.1 }, { score: 0.1 }],
+      ['sweep-1', { 'train.epochs': 2, 'train.lr': 0.5 }, { score: 1 }],
+      ['sweep-2', { 'train.epochs': 4, 'train.lr': 0.5 }, { score: 2 }],
+      ['sweep-3', { 'train.epochs': 2, 'train.lr': 0.25 }, { score: 0.5 }],
+      ['sweep-4', { 'train.epochs': 4, 'train.lr': 0.25 }, { score: 1 }],
+    ]);
+    // Two at a time: the first two runs overlapped.
+    const [a, b] = [rows[1]!.info!, rows[2]!.info!];
+    expect(a.started < b.finished && b.started < a.finished).toBe(true);
+  });
+
+  it('records who ran it, when, where, with what, on which data, and how it ended', () => {
+    const info = show()[1]!.info!;
+    expect(info).toMatchObject({
+      name: 'sweep-1',
+      base: head,
+      params: { 'params.yaml:train.lr': 0.5, 'params.yaml:train.epochs': 2 },
+      exitCode: 0,
+    });
+    expect(info.user).toBe('Test <test@example.com>');
+    expect(typeof info.host).toBe('string');
+    expect(info.node).toBe(process.version);
+    expect(info.gitml).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Date.parse(info.finished) - Date.parse(info.started)).toBeGreaterThanOrEqual(400);
+    expect(info.durationS).toBeGreaterThan(0);
+    expect(Object.keys(info.data)).toEqual(['data.txt']);
+    expect(info.data['data.txt']).toBe(fx.lock().stages.train.deps['data.txt'].hash);
+    // The commit holds the params as run (comments kept), the lockfile and the metrics.
+    expect(fx.git('show', 'refs/exps/sweep-1:params.yaml')).toBe('# learning settings\ntrain:\n  lr: 0.5 # step size\n  epochs: 2\n');
+    expect(fx.git('show', 'refs/exps/sweep-1:metrics.json')).toBe('{"score": 1.00}');
+    expect(JSON.parse(fx.git('show', 'refs/exps/sweep-1:ml.lock.json')).stages.train.params['params.yaml']).toEqual({
+      'train.epochs': 2,
+      'train.lr': 0.5,
+    });
+  });
+
+  it('records a failed run with its exit status and exits 1', () => {
+    const r = fx.gitml('exp', 'run', '-S', 'train.epochs=0', '-n', 'broken');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('broken failed; see .ml/logs/exps/<name>.log');
+    const row = show().find((x) => x.name === 'broken')!;
+    expect(row.status).toBe('failed (1)');
+    expect(row.info!.exitCode).toBe(1);
+    expect(fx.read('.ml/logs/exps/broken.log')).toContain('Stage `train` failed');
+    expect(fx.gitml('exp', 'remove', 'broken').code).toBe(0);
+  });
+
+  it('rejects unknown keys, taken names and malformed options before running anything', () => {
+    const typo = fx.gitml('exp', 'run', '-S', 'train.lrr=1');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('params.yaml has no key `train.lrr`; did you mean `train.lr`?');
+    expect(fx.gitml('exp', 'run', '-S', 'train.lr', '-n', 'x').stderr).toContain('expected [file:]key=value');
+    expect(fx.gitml('exp', 'run', '-S', 'train.lr=1', '-n', 'sweep-1').stderr).toContain('an experiment named `sweep-1` exists');
+    expect(fx.gitml('exp', 'run', '-n', 'bad name').stderr).toContain('is not a valid experiment name');
+  });
+});
+
+describe('gitml exp show', () => {
+  it('prints a table with the params that differ, sorted by a metric best first', () => {
+    const lines = fx.gitml('exp', 'show', '--sort-by', 'score').stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Experiment\s+Rev\s+Status\s+Created\s+score\s+train\.epochs\s+train\.lr$/);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['Experiment', 'HEAD', 'sweep-2', 'sweep-1', 'sweep-4', 'sweep-3']);
+    expect(lines[2]).toMatch(/^sweep-2\s+[0-9a-f]{7}\s+success\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+2\s+4\s+0\.5$/);
+  });
+
+  it('prints markdown and CSV', () => {
+    expect(fx.gitml('exp', 'show', '--md').stdout.split('\n')[1]).toBe('| --- | --- | --- | --- | ---: | ---: | ---: |');
+    const csv = fx.gitml('exp', 'show', '--csv').stdout.trim().split('\n');
+    expect(csv[0]).toBe('Experiment,Rev,Status,Created,score,train.epochs,train.lr');
+    expect(csv[1]).toMatch(/^HEAD,[0-9a-f]{7},baseline,,0.1,1,0.1$/);
+  });
+
+  it('names an unknown metric to sort by', () => {
+    const r = fx.gitml('exp', 'show', '--sort-by', 'acc');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--sort-by acc: no experiment has that metric; the metrics are score');
+  });
+});
+
+describe('gitml exp diff, apply, branch, remove', () => {
+  it('diffs two experiments by name', () => {
+    const r = fx.gitml('exp', 'diff', 'sweep-1', 'sweep-2', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.params['params.yaml']).toEqual({ 'train.epochs': { old: 2, new: 4, change: 2, relative: 1 } });
+    expect(out.metrics['metrics.json'].score).toMatchObject({ old: 1, new: 2, verdict: 'better' });
+    expect(out.outputs.map((o: { path: string }) => o.path)).toEqual(['models/model.txt']);
+  });
+
+  it('applies an experiment: params, lockfile, metrics and cached outputs, without running anything', () => {
+    fx.write('params.yaml', `${PARAMS}# local note\n`);
+    const refused = fx.gitml('exp', 'apply', 'sweep-2');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('params.yaml has uncommitted changes that applying sweep-2 would overwrite');
+    fx.git('checkout', '--', 'params.yaml');
+
+    const r = fx.gitml('exp', 'apply', 'sweep-2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('applied params.yaml');
+    expect(r.stdout).toContain('restored models/model.txt');
+    expect(fx.read('models/model.txt')).toBe('lr=0.5 epochs=4\n');
+    expect(fx.read('metrics.json')).toBe('{"score": 2.00}');
+    expect(fx.gitml('status').stdout).toContain('Everything is up to date.');
+    fx.git('checkout', '--', '.');
+    expect(fx.gitml('checkout', '-q').code).toBe(0);
+  });
+
+  it('creates a branch at an experiment, and removes experiments', () => {
+    const r = fx.gitml('exp', 'branch', 'sweep-3', 'try-lr');
+    expect(r.code, r.stderr).toBe(0);
+    expect(fx.git('rev-parse', 'try-lr').trim()).toBe(fx.git('rev-parse', 'refs/exps/sweep-3').trim());
+    expect(fx.git('log', '-1', '--format=%s', 'try-lr').trim()).toBe('exp sweep-3: train.lr=0.25 train.epochs=2');
+    expect(fx.gitml('exp', 'branch', 'sweep-3', 'try-lr').stderr).toContain('a branch named `try-lr` already exists');
+
+    expect(fx.gitml('exp', 'remove', 'sweep-9').stderr).toContain('no experiment named `sweep-9`; did you mean');
+    expect(fx.gitml('exp', 'remove', 'sweep-4').stdout).toContain('Removed sweep-4.');
+    expect(show().map((x) => x.name)).toEqual(['HEAD', 'sweep-1', 'sweep-2', 'sweep-3']);
+    expect(fx.gitml('exp', 'remove', '--all').code).toBe(0);
+    expect(show().map((x) => x.name)).toEqual(['HEAD']);
+  });
+});
