@@ -110,7 +110,10 @@ class Context {
         if (keys === undefined) values = data;
         else {
           values = {};
-          for (const key of keys.split(',').map((k) => k.trim()).filter(Boolean)) {
+          for (const key of keys
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean)) {
             const hit = getKey(data, key);
             if (!hit.found) this.problem(['vars', i], `${path} has no key \`${key}\``);
             else setKey(values, key, hit.value);
@@ -158,9 +161,21 @@ class Context {
       const body = entry.do!;
       const bodyPath = [...path, 'do'];
       if (Array.isArray(items)) {
-        return items.map((item, i) => ({ name: `${name}@${isScalar(item) ? String(item) : i}`, body, bodyPath, local: { item }, paramRefs }));
+        return items.map((item, i) => ({
+          name: `${name}@${isScalar(item) ? String(item) : i}`,
+          body,
+          bodyPath,
+          local: { item },
+          paramRefs,
+        }));
       }
-      return Object.entries(items as Record<string, unknown>).map(([key, item]) => ({ name: `${name}@${key}`, body, bodyPath, local: { key, item }, paramRefs }));
+      return Object.entries(items as Record<string, unknown>).map(([key, item]) => ({
+        name: `${name}@${key}`,
+        body,
+        bodyPath,
+        local: { key, item },
+        paramRefs,
+      }));
     }
 
     const { foreach: _f, do: _d, matrix, ...body } = entry;
@@ -175,9 +190,17 @@ class Context {
         return [];
       }
       const list = values;
-      combos = combos.flatMap((c) => list.map((v, i) => ({ parts: [...c.parts, isScalar(v) ? String(v) : String(i)], item: { ...c.item, [dim]: v } })));
+      combos = combos.flatMap((c) =>
+        list.map((v, i) => ({ parts: [...c.parts, isScalar(v) ? String(v) : String(i)], item: { ...c.item, [dim]: v } })),
+      );
     }
-    return combos.map((c) => ({ name: `${name}@${c.parts.join('-')}`, body: body as StageBody, bodyPath: path, local: { item: c.item }, paramRefs }));
+    return combos.map((c) => ({
+      name: `${name}@${c.parts.join('-')}`,
+      body: body as StageBody,
+      bodyPath: path,
+      local: { item: c.item },
+      paramRefs,
+    }));
   }
 
   /** Interpolates one string; on failure records a problem and returns `undefined`. */
@@ -248,9 +271,11 @@ class Context {
           this.problem(where, `\`${p}\` is declared twice in this stage`);
           return;
         }
-        if (opts !== entry && opts.path !== undefined) this.problem([...where, raw, 'path'], 'write `{path: PATH, ...options}` or `{PATH: options}`, not both');
+        if (opts !== entry && opts.path !== undefined)
+          this.problem([...where, raw, 'path'], 'write `{path: PATH, ...options}` or `{PATH: options}`, not both');
         for (const key of kind === 'metric' ? [] : (['better', 'precision'] as const))
-          if (opts[key] !== undefined) this.problem([...where, key], `\`${key}\` applies to metrics only; declare \`${p}\` under \`metrics\``);
+          if (opts[key] !== undefined)
+            this.problem([...where, key], `\`${key}\` applies to metrics only; declare \`${p}\` under \`metrics\``);
         for (const key of kind === 'plot' ? [] : (['template', 'x', 'y', 'title', 'x_label', 'y_label'] as const))
           if (opts[key] !== undefined) this.problem([...where, key], `\`${key}\` applies to plots only; declare \`${p}\` under \`plots\``);
         outs.push({

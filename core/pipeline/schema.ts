@@ -91,7 +91,10 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
     case 'minLength':
       return { path, message: `must not be an empty string` };
     case 'enum':
-      return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}, got ${kindOf(valueAt(root, path))}` };
+      return {
+        path,
+        message: `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}, got ${kindOf(valueAt(root, path))}`,
+      };
     case 'minimum':
       return { path, message: `must be >= ${String(e.params.limit)}` };
     default:
@@ -130,7 +133,15 @@ export function kindOf(v: unknown): string {
 }
 
 function article(type: string): string {
-  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'nothing' };
+  const names: Record<string, string> = {
+    object: 'a map',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    integer: 'an integer',
+    boolean: 'true or false',
+    null: 'nothing',
+  };
   return type
     .split(',')
     .map((t) => names[t] ?? t)

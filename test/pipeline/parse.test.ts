@@ -69,7 +69,15 @@ describe('parsePipeline: valid pipelines', () => {
 
   it('reads desc, frozen, always_changed and resources', () => {
     const s = stageOf(
-      yml('stages:', '  train:', '    cmd: x', '    desc: Fit it', '    frozen: true', '    always_changed: true', '    resources: {gpu: 2, labels: [a100]}'),
+      yml(
+        'stages:',
+        '  train:',
+        '    cmd: x',
+        '    desc: Fit it',
+        '    frozen: true',
+        '    always_changed: true',
+        '    resources: {gpu: 2, labels: [a100]}',
+      ),
     );
     expect(s.desc).toBe('Fit it');
     expect(s.frozen).toBe(true);
@@ -93,18 +101,73 @@ describe('parsePipeline: valid pipelines', () => {
         '    plots: [roc.csv]',
       ),
     );
+    const base = { nondeterministic: false };
     expect(s.outs).toEqual([
-      { path: 'model.pkl', kind: 'out', cache: true, persist: false },
-      { path: 'tmp/scratch', kind: 'out', cache: false, persist: true },
-      { path: 'metrics.json', kind: 'metric', cache: false, persist: false },
-      { path: 'cached-metrics.json', kind: 'metric', cache: true, persist: false },
-      { path: 'roc.csv', kind: 'plot', cache: false, persist: false },
+      { path: 'model.pkl', kind: 'out', cache: true, persist: false, ...base },
+      { path: 'tmp/scratch', kind: 'out', cache: false, persist: true, ...base },
+      { path: 'metrics.json', kind: 'metric', cache: false, persist: false, ...base },
+      { path: 'cached-metrics.json', kind: 'metric', cache: true, persist: false, ...base },
+      { path: 'roc.csv', kind: 'plot', cache: false, persist: false, ...base, plot: { template: 'line' } },
+    ]);
+  });
+
+  it('reads the `{path: PATH, ...options}` form with metric directions, precision, plot templates and nondeterminism', () => {
+    const s = stageOf(
+      yml(
+        'stages:',
+        '  train:',
+        '    cmd: x',
+        '    outs: [{path: model.bin, nondeterministic: true}]',
+        '    metrics:',
+        '      - path: eval.json',
+        '        better: {acc: higher, loss: lower}',
+        '        precision: 3',
+        '    plots:',
+        '      - {path: roc.json, template: roc, title: ROC, x_label: FPR}',
+        '      - {loss.csv: {template: line, x: step, y: [train, val]}}',
+      ),
+    );
+    expect(s.outs).toEqual([
+      { path: 'model.bin', kind: 'out', cache: true, persist: false, nondeterministic: true },
+      {
+        path: 'eval.json',
+        kind: 'metric',
+        cache: false,
+        persist: false,
+        nondeterministic: false,
+        better: { acc: 'higher', loss: 'lower' },
+        precision: 3,
+      },
+      {
+        path: 'roc.json',
+        kind: 'plot',
+        cache: false,
+        persist: false,
+        nondeterministic: false,
+        plot: { template: 'roc', title: 'ROC', xLabel: 'FPR' },
+      },
+      {
+        path: 'loss.csv',
+        kind: 'plot',
+        cache: false,
+        persist: false,
+        nondeterministic: false,
+        plot: { template: 'line', x: 'step', y: ['train', 'val'] },
+      },
     ]);
   });
 
   it('resolves every path against wdir, giving workspace-relative paths', () => {
     const s = stageOf(
-      yml('stages:', '  train:', '    cmd: x', '    wdir: models/cnn', '    deps: [train.py, ../../data/train.csv]', '    outs: [out/model.pkl]', '    metrics: [../scores.json]'),
+      yml(
+        'stages:',
+        '  train:',
+        '    cmd: x',
+        '    wdir: models/cnn',
+        '    deps: [train.py, ../../data/train.csv]',
+        '    outs: [out/model.pkl]',
+        '    metrics: [../scores.json]',
+      ),
     );
     expect(s.wdir).toBe('models/cnn');
     expect(s.deps).toEqual(['data/train.csv', 'models/cnn/train.py']);
@@ -173,7 +236,15 @@ describe('parsePipeline: valid pipelines', () => {
   describe('foreach', () => {
     it('expands a list into name@item stages', () => {
       const all = stagesOf(
-        yml('stages:', '  train:', '    foreach: [cnn, rnn]', '    do:', '      cmd: python train.py ${item}', '      outs:', '        - models/${item}.pkl'),
+        yml(
+          'stages:',
+          '  train:',
+          '    foreach: [cnn, rnn]',
+          '    do:',
+          '      cmd: python train.py ${item}',
+          '      outs:',
+          '        - models/${item}.pkl',
+        ),
       );
       expect(all.map((s) => [s.name, s.cmd, s.outs[0]!.path])).toEqual([
         ['train@cnn', ['python train.py cnn'], 'models/cnn.pkl'],
@@ -183,7 +254,9 @@ describe('parsePipeline: valid pipelines', () => {
     });
 
     it('names list items that are maps by their index', () => {
-      const all = stagesOf(yml('stages:', '  train:', '    foreach:', '      - {x: 1}', '      - {x: 2}', '    do:', '      cmd: echo ${item.x}'));
+      const all = stagesOf(
+        yml('stages:', '  train:', '    foreach:', '      - {x: 1}', '      - {x: 2}', '    do:', '      cmd: echo ${item.x}'),
+      );
       expect(all.map((s) => [s.name, s.cmd])).toEqual([
         ['train@0', ['echo 1']],
         ['train@1', ['echo 2']],
@@ -192,7 +265,15 @@ describe('parsePipeline: valid pipelines', () => {
 
     it('expands a map with ${key} and ${item.field}', () => {
       const all = stagesOf(
-        yml('stages:', '  train:', '    foreach:', '      small: {layers: 2}', '      large: {layers: 8}', '    do:', '      cmd: python train.py --name ${key} --layers ${item.layers}'),
+        yml(
+          'stages:',
+          '  train:',
+          '    foreach:',
+          '      small: {layers: 2}',
+          '      large: {layers: 8}',
+          '    do:',
+          '      cmd: python train.py --name ${key} --layers ${item.layers}',
+        ),
       );
       expect(all.map((s) => [s.name, s.cmd])).toEqual([
         ['train@small', ['python train.py --name small --layers 2']],
@@ -201,7 +282,9 @@ describe('parsePipeline: valid pipelines', () => {
     });
 
     it('expands over a list named by ${...} from vars', () => {
-      const all = stagesOf(yml('vars:', '  - langs: [en, fr, de]', 'stages:', '  tok:', '    foreach: ${langs}', '    do:', '      cmd: tok ${item}'));
+      const all = stagesOf(
+        yml('vars:', '  - langs: [en, fr, de]', 'stages:', '  tok:', '    foreach: ${langs}', '    do:', '      cmd: tok ${item}'),
+      );
       expect(all.map((s) => s.name)).toEqual(['tok@en', 'tok@fr', 'tok@de']);
       expect(all[2]!.cmd).toEqual(['tok de']);
     });
@@ -228,14 +311,23 @@ describe('parsePipeline: valid pipelines', () => {
   describe('matrix', () => {
     it('makes one stage per combination, named by its values', () => {
       const all = stagesOf(
-        yml('stages:', '  train:', '    matrix:', '      model: [cnn, rnn]', '      lr: [0.1, 0.01]', '    cmd: train --model ${item.model} --lr ${item.lr}'),
+        yml(
+          'stages:',
+          '  train:',
+          '    matrix:',
+          '      model: [cnn, rnn]',
+          '      lr: [0.1, 0.01]',
+          '    cmd: train --model ${item.model} --lr ${item.lr}',
+        ),
       );
       expect(all.map((s) => s.name)).toEqual(['train@cnn-0.1', 'train@cnn-0.01', 'train@rnn-0.1', 'train@rnn-0.01']);
       expect(all[1]!.cmd).toEqual(['train --model cnn --lr 0.01']);
     });
 
     it('reads a dimension from ${...}', () => {
-      const all = stagesOf(yml('vars:', '  - sizes: [s, m]', 'stages:', '  train:', '    matrix:', '      size: ${sizes}', '    cmd: train ${item.size}'));
+      const all = stagesOf(
+        yml('vars:', '  - sizes: [s, m]', 'stages:', '  train:', '    matrix:', '      size: ${sizes}', '    cmd: train ${item.size}'),
+      );
       expect(all.map((s) => [s.name, s.cmd])).toEqual([
         ['train@s', ['train s']],
         ['train@m', ['train m']],
@@ -247,7 +339,18 @@ describe('parsePipeline: valid pipelines', () => {
     const files = { 'params.yaml': PARAMS, 'conf/vars.yaml': ['size: 5', 'data:', '  root: /mnt/data', 'other: 9', ''].join('\n') };
 
     it('uses inline vars', () => {
-      const s = stageOf(yml('vars:', '  - {seed: 7, out: models}', 'stages:', '  train:', '    cmd: train --seed ${seed}', '    outs:', '      - ${out}/m.pkl'), files);
+      const s = stageOf(
+        yml(
+          'vars:',
+          '  - {seed: 7, out: models}',
+          'stages:',
+          '  train:',
+          '    cmd: train --seed ${seed}',
+          '    outs:',
+          '      - ${out}/m.pkl',
+        ),
+        files,
+      );
       expect(s.cmd).toEqual(['train --seed 7']);
       expect(s.outs[0]!.path).toBe('models/m.pkl');
       expect(s.params).toEqual({});
@@ -262,7 +365,12 @@ describe('parsePipeline: valid pipelines', () => {
       const ok = stageOf(yml('vars:', '  - conf/vars.yaml:size', 'stages:', '  train:', '    cmd: train ${size}'), files);
       expect(ok.cmd).toEqual(['train 5']);
       const p = problemOf(yml('vars:', '  - conf/vars.yaml:size', 'stages:', '  train:', '    cmd: train ${other}'), files);
-      expect(p).toMatchObject({ line: 5, col: 10, path: 'stages.train.cmd', message: '${other} is not defined in vars, params or the loop item' });
+      expect(p).toMatchObject({
+        line: 5,
+        col: 10,
+        path: 'stages.train.cmd',
+        message: '${other} is not defined in vars, params or the loop item',
+      });
     });
 
     it('imports only the named nested key from a vars file', () => {
@@ -307,18 +415,60 @@ describe('parsePipeline: problems', () => {
     expect(all[1]).toMatchObject({ line: 1, col: 1, path: 'stage' });
   });
 
+  it('reports a wrong metric direction, an unknown output option and options on the wrong kind of output', () => {
+    expect(problemOf(yml('stages:', '  t:', '    cmd: x', '    metrics: [{path: m.json, better: {acc: up}}]'))).toMatchObject({
+      line: 4,
+      path: 'stages.t.metrics[0].better.acc',
+      message: 'must be one of higher, lower, got the string "up"',
+    });
+    expect(problemOf(yml('stages:', '  t:', '    cmd: x', '    metrics: [{path: m.json, colour: red}]')).message).toMatch(
+      /^unknown key `colour`/,
+    );
+    const wrong = problemsOf(
+      yml('stages:', '  t:', '    cmd: x', '    outs: [{path: model, precision: 3}]', '    metrics: [{path: m.json, template: roc}]'),
+    );
+    expect(wrong.map((p) => [p.path, p.message])).toEqual([
+      ['stages.t.outs[0].precision', '`precision` applies to metrics only; declare `model` under `metrics`'],
+      ['stages.t.metrics[0].template', '`template` applies to plots only; declare `m.json` under `plots`'],
+    ]);
+  });
+
   it('reports a value of the wrong type, saying what it got', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    deps: data.csv'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 4, col: 11, path: 'stages.train.deps', message: 'expected a list, got the string "data.csv"' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 4,
+      col: 11,
+      path: 'stages.train.deps',
+      message: 'expected a list, got the string "data.csv"',
+    });
   });
 
   it('reports a cmd that is neither a string nor a list', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: 42'));
-    expect(p).toMatchObject({ line: 3, col: 10, path: 'stages.train.cmd', message: 'expected a string or a list of strings, got a number (42)' });
+    expect(p).toMatchObject({
+      line: 3,
+      col: 10,
+      path: 'stages.train.cmd',
+      message: 'expected a string or a list of strings, got a number (42)',
+    });
   });
 
   it('says an empty foreach, matrix dimension or cmd list is empty rather than of the wrong type', () => {
-    const ps = problemsOf(yml('stages:', '  a:', '    foreach: []', '    do:', '      cmd: x', '  b:', '    matrix: {d: []}', '    cmd: x', '  c:', '    cmd: []'));
+    const ps = problemsOf(
+      yml(
+        'stages:',
+        '  a:',
+        '    foreach: []',
+        '    do:',
+        '      cmd: x',
+        '  b:',
+        '    matrix: {d: []}',
+        '    cmd: x',
+        '  c:',
+        '    cmd: []',
+      ),
+    );
     expect(ps.map((p) => [p.path, p.message])).toEqual([
       ['stages.a.foreach', 'must not be empty'],
       ['stages.b.matrix.d', 'must not be empty'],
@@ -333,17 +483,33 @@ describe('parsePipeline: problems', () => {
 
   it('reports a foreach without do:', () => {
     const p = problemOf(yml('stages:', '  train:', '    foreach: [a, b]'));
-    expect(p).toMatchObject({ line: 3, col: 5, path: 'stages.train', message: 'a `foreach` stage needs a `do:` block holding the stage to repeat' });
+    expect(p).toMatchObject({
+      line: 3,
+      col: 5,
+      path: 'stages.train',
+      message: 'a `foreach` stage needs a `do:` block holding the stage to repeat',
+    });
   });
 
   it('reports a foreach over a scalar', () => {
     const p = problemOf(yml('stages:', '  train:', '    foreach: ${train.lr}', '    do:', '      cmd: x'));
-    expect(p).toMatchObject({ line: 3, col: 14, path: 'stages.train.foreach', message: 'must name a list or a map, but `${train.lr}` is 0.1' });
+    expect(p).toMatchObject({
+      line: 3,
+      col: 14,
+      path: 'stages.train.foreach',
+      message: 'must name a list or a map, but `${train.lr}` is 0.1',
+    });
   });
 
   it('reports an undefined ${var} where it is used', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    deps:', '      - data/${split}.csv'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 5, col: 9, path: 'stages.train.deps[0]', message: '${split} is not defined in vars, params or the loop item' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 5,
+      col: 9,
+      path: 'stages.train.deps[0]',
+      message: '${split} is not defined in vars, params or the loop item',
+    });
   });
 
   it('reports ${item} outside a foreach', () => {
@@ -353,37 +519,76 @@ describe('parsePipeline: problems', () => {
 
   it('reports a list placed into text', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: echo ${models}'));
-    expect(p).toMatchObject({ line: 3, col: 10, path: 'stages.train.cmd', message: '${models} is a list, but only strings, numbers and booleans can be placed in text' });
+    expect(p).toMatchObject({
+      line: 3,
+      col: 10,
+      path: 'stages.train.cmd',
+      message: '${models} is a list, but only strings, numbers and booleans can be placed in text',
+    });
   });
 
   it('reports a stage name given twice as a duplicate YAML key', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '  train:', '    cmd: y'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 4, col: 3, path: '', message: 'duplicate key `train` (a stage or key may appear only once)' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 4,
+      col: 3,
+      path: '',
+      message: 'duplicate key `train` (a stage or key may appear only once)',
+    });
   });
 
   it('reports a foreach that expands to the same name twice', () => {
     const p = problemOf(yml('stages:', '  train:', '    foreach: [cnn, cnn]', '    do:', '      cmd: x'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 2, col: 3, path: 'stages.train', message: 'duplicate stage name `train@cnn` (also produced by stages.train)' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 2,
+      col: 3,
+      path: 'stages.train',
+      message: 'duplicate stage name `train@cnn` (also produced by stages.train)',
+    });
   });
 
   it('rejects an explicit stage name with @, so it cannot collide with an expansion', () => {
     const p = problemOf(yml('stages:', '  train:', '    foreach: [cnn]', '    do:', '      cmd: x', '  train@cnn:', '    cmd: y'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 6, col: 3, path: 'stages.train@cnn', message: 'invalid stage name `train@cnn`: use letters, digits, `_`, `.` and `-`' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 6,
+      col: 3,
+      path: 'stages.train@cnn',
+      message: 'invalid stage name `train@cnn`: use letters, digits, `_`, `.` and `-`',
+    });
   });
 
   it('reports a path climbing out of the workspace', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    outs: [../model.pkl]'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 4, col: 12, path: 'stages.train.outs[0]', message: '`../model.pkl` leaves the workspace; paths must be relative and stay inside it' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 4,
+      col: 12,
+      path: 'stages.train.outs[0]',
+      message: '`../model.pkl` leaves the workspace; paths must be relative and stay inside it',
+    });
   });
 
   it('reports a path climbing out through wdir', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    wdir: sub', '    deps:', '      - ../../x.csv'));
-    expect(p).toMatchObject({ line: 6, col: 9, path: 'stages.train.deps[0]', message: '`../../x.csv` leaves the workspace; paths must be relative and stay inside it' });
+    expect(p).toMatchObject({
+      line: 6,
+      col: 9,
+      path: 'stages.train.deps[0]',
+      message: '`../../x.csv` leaves the workspace; paths must be relative and stay inside it',
+    });
   });
 
   it('reports an absolute path', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    deps: [/etc/passwd]'));
-    expect(p).toMatchObject({ line: 4, col: 12, path: 'stages.train.deps[0]', message: '`/etc/passwd` leaves the workspace; paths must be relative and stay inside it' });
+    expect(p).toMatchObject({
+      line: 4,
+      col: 12,
+      path: 'stages.train.deps[0]',
+      message: '`/etc/passwd` leaves the workspace; paths must be relative and stay inside it',
+    });
   });
 
   it('reports a wdir outside the workspace', () => {
@@ -393,7 +598,12 @@ describe('parsePipeline: problems', () => {
 
   it('reports a path naming the whole workspace', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    outs: [.]'));
-    expect(p).toMatchObject({ line: 4, col: 12, path: 'stages.train.outs[0]', message: '`.` is the whole workspace; name a file or directory inside it' });
+    expect(p).toMatchObject({
+      line: 4,
+      col: 12,
+      path: 'stages.train.outs[0]',
+      message: '`.` is the whole workspace; name a file or directory inside it',
+    });
   });
 
   it('reports an output declared twice in one stage', () => {
@@ -403,12 +613,23 @@ describe('parsePipeline: problems', () => {
 
   it('reports a params key that the file lacks', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    params: [train.lr, train.momentum]'));
-    expect(p).toEqual({ file: 'ml.yaml', line: 4, col: 24, path: 'stages.train.params[1]', message: 'params.yaml has no key `train.momentum`' });
+    expect(p).toEqual({
+      file: 'ml.yaml',
+      line: 4,
+      col: 24,
+      path: 'stages.train.params[1]',
+      message: 'params.yaml has no key `train.momentum`',
+    });
   });
 
   it('reports a params file that does not exist, once', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    params:', '      - conf/model.yaml: [depth, width]'));
-    expect(p).toMatchObject({ line: 5, col: 26, path: 'stages.train.params[0].conf/model.yaml', message: 'params file `conf/model.yaml` does not exist' });
+    expect(p).toMatchObject({
+      line: 5,
+      col: 26,
+      path: 'stages.train.params[0].conf/model.yaml',
+      message: 'params file `conf/model.yaml` does not exist',
+    });
   });
 
   it('reports a missing params.yaml when a bare key is used', () => {
@@ -443,7 +664,13 @@ describe('parsePipeline: problems', () => {
 
   it('reports an empty file', () => {
     for (const text of ['', '\n', '# only a comment\n']) {
-      expect(problemOf(text)).toEqual({ file: 'ml.yaml', line: 1, col: 1, path: '', message: 'the file is empty; it needs a `stages:` map' });
+      expect(problemOf(text)).toEqual({
+        file: 'ml.yaml',
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the file is empty; it needs a `stages:` map',
+      });
     }
   });
 
