@@ -28,7 +28,8 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<RenderedSvg> {
   const [vl, vega] = await loadEngines();
   const warnings: string[] = [];
   const logger = vega.logger(vega.Warn, undefined, (_method, _level, args) => warnings.push(args.map(String).join(' ')));
-  const compiled = vl.compile(spec, { logger });
+  // Vega tags inline data rows in place; the caller's spec stays as it was.
+  const compiled = vl.compile(structuredClone(spec), { logger });
   const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none', logger });
   try {
     return { svg: await view.toSVG(), warnings };
@@ -51,7 +52,7 @@ export interface PlotsPageOptions {
 export async function renderPlotsHtml(charts: readonly HtmlChart[], opts: PlotsPageOptions): Promise<string> {
   const sections: string[] = [];
   for (const [i, chart] of charts.entries()) {
-    const { svg } = await renderSvg(chart.spec);
+    const svg = scopeIds((await renderSvg(chart.spec)).svg, `chart-${i + 1}-`);
     // The page names no schema URL: nothing in it points outside the file.
     const { $schema: _, ...embedded } = chart.spec as { $schema?: string };
     const notes = (chart.notes ?? []).map((n) => `    <p class="note">${escapeHtml(n)}</p>\n`).join('');
@@ -84,6 +85,20 @@ p.note { color: #8a5a00; margin: 0.25rem 0; }
 details summary { cursor: pointer; color: #555; margin-top: 0.5rem; }
 pre.spec { max-height: 24rem; overflow: auto; background: #f4f4f4; padding: 0.5rem; font-size: 0.8rem; }
 `;
+
+/**
+ * Prefixes every id in an SVG and the `url(#id)` / `href="#id"` pointing at it. Vega numbers clip paths and gradients
+ * from 1 in each SVG, and ids are page-wide once SVGs are inlined: without this, every chart would clip to the first
+ * chart's rectangle.
+ */
+export function scopeIds(svg: string, prefix: string): string {
+  const ids = new Set([...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!));
+  if (!ids.size) return svg;
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (m, head: string, id: string) => `${head}${prefix}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (m, id: string) => (ids.has(id) ? `url(#${prefix}${id})` : m))
+    .replace(/(href=")#([^"]+)"/g, (m, head: string, id: string) => (ids.has(id) ? `${head}#${prefix}${id}"` : m));
+}
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

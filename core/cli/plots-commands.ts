@@ -38,18 +38,27 @@ export function registerPlotsCommands(program: Command, ctx: CliContext): void {
     .command('diff')
     .description('draw each plots file with one series per revision (default: HEAD and the workspace)')
     .argument('[revisions...]', 'branches, tags, commits, HEAD~N or `workspace`, oldest first; one revision is compared with the workspace')
-    .option('-t, --target <path>', 'only this plots file, or the plots under this directory; repeat for more', collect, [])
+    .option('-t, --target <path>', 'only this plots file, or the plots under this directory; repeat for more', collect)
     .option('--json', 'print {path: Vega-Lite spec} with the data inlined, instead of writing HTML')
     .option('-o, --out <file>', `write the HTML page here (default: ${DEFAULT_PLOTS_HTML} in the workspace)`)
-    .addHelpText('after', '\nExamples:\n  gitml plots diff                       HEAD against the workspace\n  gitml plots diff main HEAD~1 workspace three series per chart\n  gitml plots diff main -t metrics/roc.json')
-    .action(async (revisions: string[], o: OutputFlags & { target: string[] }) => {
+    .addHelpText(
+      'after',
+      [
+        '\nExamples:',
+        '  gitml plots diff                             HEAD against the workspace',
+        '  gitml plots diff main                        main against the workspace',
+        '  gitml plots diff main HEAD~1 workspace       three series in each chart',
+        '  gitml plots diff v1 -t metrics/roc.json      only this file',
+      ].join('\n'),
+    )
+    .action(async (revisions: string[], o: OutputFlags & { target?: string[] }) => {
       const { plotsDiff } = await import('../commands/plots.js');
       await report(ctx, await plotsDiff({ cwd: ctx.cwd(), revisions, targets: o.target }), o);
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function report(ctx: CliContext, r: PlotsResult, o: OutputFlags): Promise<void> {

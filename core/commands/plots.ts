@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Cache } from '../cache/cache.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
-import { GitmlError } from '../errors.js';
+import { GitmlError, UsageError } from '../errors.js';
 import { openRepo, openSnapshot, WORKSPACE, type Repo, type Revision, type Snapshot } from '../git/revision.js';
 import type { PlotTemplate } from '../pipeline/types.js';
 import { parsePlotData } from '../plots/data.js';
@@ -64,7 +64,7 @@ async function collectPlots(opts: PlotsOptions, names: string[]): Promise<PlotsR
   const root = findRoot(cwd);
   const wanted = (opts.targets ?? []).map((t) => {
     const p = workspacePath('.', relative(root, resolve(cwd, t)).split('\\').join('/'));
-    if (!p) throw new GitmlError('E_USAGE', `\`${t}\` is outside the workspace ${root}`);
+    if (!p) throw new UsageError(`\`${t}\` is outside the workspace ${root}`);
     return p;
   });
 

@@ -112,8 +112,8 @@ function splitRows(text: string, sep: string): string[][] {
 function cellValue(cell: string): unknown {
   const t = cell.trim();
   if (t === '') return null;
-  const n = Number(t);
-  return Number.isFinite(n) && /^[-+]?(\d|\.\d)/.test(t) ? n : cell;
+  // Decimal numbers only: `0x1F`, `Infinity` or `1_000` stay text.
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : cell;
 }
 
 /** Field names of `records`, in the order they first appear. */

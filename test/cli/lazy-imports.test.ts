@@ -6,8 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI, makeFixture } from '../helpers/fixture.js';
 
-// Loaded with --import: makes any import or require of the heavy ML runtimes fail loudly.
-const FORBIDDEN = String.raw`/^(@tensorflow\/|nodejs-polars|onnxruntime)/`;
+// Loaded with --import: makes any import or require of the heavy ML runtimes (and of Vega, which only `plots` needs)
+// fail loudly.
+const FORBIDDEN = String.raw`/^(@tensorflow\/|nodejs-polars|onnxruntime|vega($|-))/`;
 const hooks = mkdtempSync(join(tmpdir(), 'gitml-hooks-'));
 writeFileSync(
   join(hooks, 'hooks.mjs'),
@@ -30,12 +31,23 @@ describe('start-up stays light', () => {
     expect(r.stderr).toContain('forbidden import: onnxruntime-node');
   });
 
-  it('--version, status and repro planning load no TensorFlow.js, polars or onnxruntime', () => {
+  it('--version, status and repro planning load no TensorFlow.js, polars, onnxruntime or Vega', () => {
     const fx = makeFixture({ 'ml.yaml': 'stages:\n  a:\n    cmd: echo x > a.txt\n    outs: [a.txt]\n' });
-    for (const args of [['--version'], ['status'], ['repro', '--dry'], ['repro']]) {
+    for (const args of [['--version'], ['status'], ['repro', '--dry'], ['repro'], ['plots', 'diff', '--help']]) {
       const r = guarded(fx.dir, [CLI, ...args]);
       expect(r.stderr, args.join(' ')).not.toContain('forbidden');
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
+  });
+
+  it('Vega loads when a chart is drawn, and not before: plots show --json builds specs without it', () => {
+    const fx = makeFixture({
+      'ml.yaml': 'stages:\n  a:\n    cmd: echo a\n    plots: [loss.csv]\n',
+      'loss.csv': 'loss\n1\n0.5\n',
+    });
+    const json = guarded(fx.dir, [CLI, 'plots', 'show', '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const html = guarded(fx.dir, [CLI, 'plots', 'show']);
+    expect(html.stderr).toMatch(/forbidden import: vega/);
   });
 });
