@@ -273,41 +273,35 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       for (const [file, message] of Object.entries(r.errors)) warn(`${file}: ${message}`);
     });
 
-  metrics
-    .command('diff')
-    .description('compare metrics between two revisions (default: HEAD and the workspace)')
-    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
-    .argument('[b]', 'new revision', 'workspace')
-    .option('--all', 'also list metrics that did not change')
-    .option('--json', 'print {a, b, diff: {file: {key: {old, new, change, relative, verdict}}}, errors}')
-    .option('--md', 'print a GitHub markdown table')
-    .action(async (a: string, b: string, o: DiffFlags) => {
-      const { metricsDiff } = await import('../commands/diff.js');
-      await printValueDiff(await metricsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'metrics');
-    });
+  diffCommand(
+    metrics,
+    'diff',
+    'compare metrics between two revisions (default: HEAD and the workspace)',
+    'metrics',
+    '{a, b, diff: {file: {key: {old, new, change, relative, verdict}}}, errors}',
+  ).action(async (a: string, b: string, o: DiffFlags) => {
+    const { metricsDiff } = await import('../commands/diff.js');
+    await printValueDiff(await metricsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'metrics');
+  });
 
-  params
-    .command('diff')
-    .description('compare parameters between two revisions (default: HEAD and the workspace)')
-    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
-    .argument('[b]', 'new revision', 'workspace')
-    .option('--all', 'also list parameters that did not change')
-    .option('--json', 'print {a, b, diff: {file: {key: {old, new, change, relative}}}}')
-    .option('--md', 'print a GitHub markdown table')
-    .action(async (a: string, b: string, o: DiffFlags) => {
-      const { paramsDiff } = await import('../commands/diff.js');
-      await printValueDiff(await paramsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'params');
-    });
+  diffCommand(
+    params,
+    'diff',
+    'compare parameters between two revisions (default: HEAD and the workspace)',
+    'parameters',
+    '{a, b, diff: {file: {key: {old, new, change, relative}}}}',
+  ).action(async (a: string, b: string, o: DiffFlags) => {
+    const { paramsDiff } = await import('../commands/diff.js');
+    await printValueDiff(await paramsDiff({ cwd: cwd(), a, b, all: o.all }), o, 'params');
+  });
 
-  program
-    .command('diff')
-    .description('compare two revisions: params, metrics, stages and data or model outputs (default: HEAD and the workspace)')
-    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N or `workspace`', 'HEAD')
-    .argument('[b]', 'new revision', 'workspace')
-    .option('--all', 'also list params and metrics that did not change')
-    .option('--json', 'print {a, b, params, metrics, stages, outputs, errors}')
-    .option('--md', 'print GitHub markdown')
-    .action(async (a: string, b: string, o: DiffFlags) => printFullDiff(a, b, o));
+  diffCommand(
+    program,
+    'diff',
+    'compare two revisions: params, metrics, stages and data or model outputs (default: HEAD and the workspace)',
+    'params and metrics',
+    '{a, b, params, metrics, stages, outputs, errors}',
+  ).action(async (a: string, b: string, o: DiffFlags) => printFullDiff(a, b, o));
 
   const exp = program.command('exp').description('experiments: pipeline runs with overridden params, kept as git refs under refs/exps/');
   exp
@@ -493,6 +487,18 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (err instanceof Error && err.stack) warn(err.stack);
     return 2;
   }
+}
+
+/** A diff command: the `[A] [B]` revisions and the output flags every diff takes. */
+function diffCommand(parent: Command, name: string, description: string, what: string, json: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .argument('[a]', 'old revision: a branch, tag, commit, HEAD~N, an experiment or `workspace`', 'HEAD')
+    .argument('[b]', 'new revision', 'workspace')
+    .option('--all', `also list ${what} that did not change`)
+    .option('--json', `print ${json}`)
+    .option('--md', 'print GitHub markdown');
 }
 
 function collect(value: string, previous: string[]): string[] {
