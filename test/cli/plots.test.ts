@@ -204,6 +204,21 @@ describe('gitml plots errors', () => {
     expect(show.stderr).toContain('warning: metrics/cm.json: not in the workspace');
   });
 
+  it('a plots file kept in the cache (cache: true), not in git, is read at a commit from the object its lockfile names', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n  train:\n    cmd: printf 'loss\\n1\\n0.5\\n' > loss.csv\n    plots:\n      - loss.csv: {cache: true}\n`,
+    });
+    const run = fx.gitml('repro');
+    expect(run.code, run.stderr).toBe(0);
+    fx.git('add', '-A');
+    fx.git('commit', '-qm', 'trained');
+    expect(fx.git('ls-files')).not.toContain('loss.csv');
+    fx.write('loss.csv', 'loss\n0.8\n0.2\n');
+    const s = specs(fx, 'diff', 'HEAD');
+    expect(points(s['loss.csv'], 'HEAD', 'step', 'loss')).toEqual([[0, 1], [1, 0.5]]);
+    expect(points(s['loss.csv'], 'workspace', 'step', 'loss')).toEqual([[0, 0.8], [1, 0.2]]);
+  });
+
   it('nothing to draw at all is an error; no plots declared is a message', () => {
     const none = makeFixture({ 'ml.yaml': pipeline('      - metrics/roc.json\n') });
     const r = none.gitml('plots', 'show');
