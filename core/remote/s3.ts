@@ -12,6 +12,8 @@ type S3Module = typeof import('@aws-sdk/client-s3');
 
 /** Checking more keys than this lists the remote instead of asking for each key. */
 const LIST_ABOVE = 1000;
+/** Keys per listing request (the most S3 returns). */
+const PAGE_SIZE = 1000;
 /** Files below this size are uploaded from memory; larger ones are streamed from disk. */
 const BUFFER_BELOW = 8 << 20;
 
@@ -53,13 +55,19 @@ export class S3Remote implements RemoteStore {
     private readonly prefix: string,
     private readonly settings: S3Settings,
     jobs: number,
+    private readonly tuning: { listAbove: number; pageSize: number },
   ) {
     this.name = remote.name;
     this.url = remote.url;
     this.limit = pLimit(jobs);
   }
 
-  static async create(remote: ResolvedRemote, location: { bucket: string; prefix: string }, opts: { jobs: number; env: NodeJS.ProcessEnv }): Promise<S3Remote> {
+  /** `listAbove` and `pageSize` tune how existence is checked (defaults: 1000 and 1000). */
+  static async create(
+    remote: ResolvedRemote,
+    location: { bucket: string; prefix: string },
+    opts: { jobs: number; env: NodeJS.ProcessEnv; listAbove?: number; pageSize?: number },
+  ): Promise<S3Remote> {
     // The SDK warns on every start under Node 20 about its support plans; that is not news for a gitml user.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const sdk = await import('@aws-sdk/client-s3');
@@ -73,7 +81,10 @@ export class S3Remote implements RemoteStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    return new S3Remote(remote, sdk, client, location.bucket, location.prefix, settings, opts.jobs);
+    return new S3Remote(remote, sdk, client, location.bucket, location.prefix, settings, opts.jobs, {
+      listAbove: opts.listAbove ?? LIST_ABOVE,
+      pageSize: opts.pageSize ?? PAGE_SIZE,
+    });
   }
 
   private full(key: string): string {
@@ -82,14 +93,15 @@ export class S3Remote implements RemoteStore {
 
   async check(): Promise<void> {
     try {
-      await this.client.send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.full(''), MaxKeys: 1 }));
+      // Listing (rather than HeadBucket) works with permissions granted on the prefix only, and says why it fails.
+      await this.client.send(new this.sdk.ListObjectsCommand({ Bucket: this.bucket, Prefix: this.full(''), MaxKeys: 1 }));
     } catch (err) {
       throw this.translate(err, true);
     }
   }
 
   async has(keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length > LIST_ABOVE) {
+    if (keys.length > this.tuning.listAbove) {
       const tops = [...new Set(keys.map((k) => k.slice(0, k.indexOf('/') + 1)))];
       const listed = new Set((await Promise.all(tops.map((t) => this.list(t)))).flat());
       return new Set(keys.filter((k) => listed.has(k)));
@@ -111,15 +123,23 @@ export class S3Remote implements RemoteStore {
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
     const base = this.full('');
-    let token: string | undefined;
+    let marker: string | undefined;
     try {
+      // ListObjects (v1) pages by the last key: every S3-compatible server has it, and some (s3rver) cannot make the
+      // encrypted continuation tokens of v2 under OpenSSL 3.
       do {
         const page = await this.client.send(
-          new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.full(prefix), ...(token ? { ContinuationToken: token } : {}) }),
+          new this.sdk.ListObjectsCommand({
+            Bucket: this.bucket,
+            Prefix: this.full(prefix),
+            MaxKeys: this.tuning.pageSize,
+            ...(marker ? { Marker: marker } : {}),
+          }),
         );
-        for (const o of page.Contents ?? []) if (o.Key) out.push(o.Key.slice(base.length));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+        for (const k of keys) out.push(k.slice(base.length));
+        marker = page.IsTruncated ? (page.NextMarker ?? keys.at(-1)) : undefined;
+      } while (marker);
     } catch (err) {
       throw this.translate(err);
     }
