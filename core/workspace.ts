@@ -20,6 +20,7 @@ const STATE_GITIGNORE = `# Local to this machine: the object cache, stat and run
 /state/
 /logs/
 /tmp/
+/plots/
 /config.local.yaml
 `;
 

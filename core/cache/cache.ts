@@ -73,6 +73,15 @@ export class Cache {
     return existsSync(this.objectPath(hash));
   }
 
+  /** An object's content as text, or `null` when it is not in the cache. */
+  readText = (hash: string): string | null => {
+    try {
+      return readFileSync(this.objectPath(hash), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+
   /** Whether every object behind a lock entry (for a directory: its manifest and all its files) is present. */
   complete(entry: Pick<LockEntry, 'hash' | 'nfiles'>): boolean {
     if (entry.nfiles === undefined) return this.has(entry.hash);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Cache } from '../cache/cache.js';
 import { diffOutputs, diffStages, diffValues, outputsOf, type OutputDiff, type StageDiff, type ValueDiff } from '../diff/diff.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
@@ -41,14 +40,7 @@ export async function loadPair(opts: DiffOptions): Promise<[RevisionState, Revis
   const names = [opts.a ?? 'HEAD', opts.b ?? WORKSPACE];
   let repo: Repo | undefined;
   if (names.some((n) => n !== WORKSPACE)) repo = await openRepo(root);
-  const cache = new Cache(root);
-  const readObject = (hash: string): string | null => {
-    try {
-      return readFileSync(cache.objectPath(hash), 'utf8');
-    } catch {
-      return null;
-    }
-  };
+  const readObject = new Cache(root).readText;
   const states = await Promise.all(names.map(async (n) => readRevisionState(await openSnapshot(root, n, repo), readObject)));
   return [states[0]!, states[1]!];
 }

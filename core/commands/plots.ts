@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Cache } from '../cache/cache.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
@@ -78,14 +78,7 @@ async function collectPlots(opts: PlotsOptions, names: string[]): Promise<PlotsR
       throw fileNotRevision(err, name, root, cwd);
     }
   }
-  const cache = new Cache(root);
-  const readObject = (hash: string): string | null => {
-    try {
-      return readFileSync(cache.objectPath(hash), 'utf8');
-    } catch {
-      return null;
-    }
-  };
+  const readObject = new Cache(root).readText;
   const states = await Promise.all(snaps.map((s) => readRevisionState(s, readObject)));
 
   const existing = new Set<string>();
