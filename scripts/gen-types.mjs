@@ -12,6 +12,13 @@ const targets = [
   { schema: 'schemas/ml.schema.json', out: 'core/generated/ml-yaml.ts', validator: 'core/generated/validate-ml-yaml.ts' },
   { schema: 'schemas/lock.schema.json', out: 'core/generated/lockfile.ts', validator: 'core/generated/validate-lockfile.ts' },
   { schema: 'schemas/config.schema.json', out: 'core/generated/config.ts', validator: 'core/generated/validate-config.ts' },
+  // One validator per built-in step's `with:` map, as named exports.
+  {
+    schema: 'schemas/steps.schema.json',
+    out: 'core/generated/steps.ts',
+    validator: 'core/generated/validate-steps.ts',
+    exports: ['ingest', 'profile', 'validate', 'clean', 'features', 'split'],
+  },
 ];
 
 export async function generate(schemaPath) {
@@ -25,20 +32,24 @@ export async function generate(schemaPath) {
 }
 
 /** A standalone ajv validator (allErrors and verbose, as the error messages need) as a TypeScript module. */
-export function generateValidator(schemaPath) {
+export function generateValidator(schemaPath, exports) {
   const schema = JSON.parse(readFileSync(`${root}/${schemaPath}`, 'utf8'));
   // unicode: false keeps the code free of ajv runtime imports; string lengths here only guard against empty strings.
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, unicode: false, logger: false, code: { source: true, esm: true } });
-  const code = standaloneCode(ajv, ajv.compile(schema));
+  let code;
+  if (exports) {
+    ajv.addSchema(schema);
+    code = standaloneCode(ajv, Object.fromEntries(exports.map((name) => [name, `${schema.$id}#/definitions/${name}`])));
+  } else code = standaloneCode(ajv, ajv.compile(schema));
   if (/require\(/.test(code)) throw new Error(`${schemaPath}: the generated validator needs the ajv runtime`);
   return `/* Generated from ${schemaPath} by scripts/gen-types.mjs; do not edit by hand. */\n// @ts-nocheck\n${code}\n`;
 }
 
 const check = process.argv.includes('--check');
 let drift = false;
-const outputs = targets.flatMap(({ schema, out, validator }) => [
+const outputs = targets.flatMap(({ schema, out, validator, exports }) => [
   { schema, out, make: () => generate(schema) },
-  { schema, out: validator, make: async () => generateValidator(schema) },
+  { schema, out: validator, make: async () => generateValidator(schema, exports) },
 ]);
 for (const { schema, out, make } of outputs) {
   const text = await make();

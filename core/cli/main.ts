@@ -9,6 +9,7 @@ import type { ReproRevResult } from '../commands/repro-rev.js';
 import type { ValueDiff } from '../diff/diff.js';
 import type { Revision } from '../git/revision.js';
 import type { CliContext } from './context.js';
+import { registerDataCommands } from './data-commands.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
 import { packageVersion } from './version.js';
@@ -132,6 +133,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       if (!r.created.length) line(`gitml is already set up in ${r.root}`);
       else for (const f of r.created) line(`created ${f}`);
       if (!r.git) warn('note: this directory is not in a git repository; run `git init` to version the pipeline');
+    });
+
+  program
+    .command('step')
+    .description('run a built-in data step: what `uses: gitml/data/<step>` stages run')
+    .argument('<name>', 'ingest, profile, validate, clean, features or split')
+    .option('--with <json>', "the step's settings as JSON (default: $GITML_STEP_WITH, set by the stage runner)")
+    .action(async (name: string, o: { with?: string }) => {
+      const { runStep } = await import('../steps/run.js');
+      await runStep(name, o.with ?? process.env.GITML_STEP_WITH ?? '{}', { cwd: cwd(), log: quiet() ? () => {} : line });
     });
 
   program
@@ -467,6 +478,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
   registerRemoteCommands(program, ctx);
   registerPlotsCommands(program, ctx);
+  registerDataCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

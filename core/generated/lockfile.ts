@@ -19,6 +19,12 @@ export interface StageLock {
   env?: {
     [k: string]: string;
   };
+  /**
+   * A built-in step's settings (`uses:` stages).
+   */
+  with?: {
+    [k: string]: unknown;
+  };
   deps: {
     [k: string]: LockEntry;
   };

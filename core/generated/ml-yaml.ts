@@ -8,6 +8,13 @@
  */
 export type Cmd = string | [string, ...string[]];
 /**
+ * A built-in step instead of `cmd`: gitml/data/ingest, profile, validate, clean, features or split.
+ *
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "uses".
+ */
+export type Uses = string;
+/**
  * A key of params.yaml (dotted), or `{file: [keys]}`, or `{file: null}` for the whole file.
  *
  * This interface was referenced by `MlYaml`'s JSON-Schema
@@ -49,6 +56,8 @@ export interface MlYaml {
  */
 export interface StageEntry {
   cmd?: Cmd;
+  uses?: Uses;
+  with?: With;
   deps?: string[];
   params?: ParamEntry[];
   outs?: OutEntry[];
@@ -80,6 +89,15 @@ export interface StageEntry {
   };
 }
 /**
+ * The built-in step's settings; its input and output paths become the stage's deps and outs.
+ *
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "with".
+ */
+export interface With {
+  [k: string]: unknown;
+}
+/**
  * This interface was referenced by `MlYaml`'s JSON-Schema
  * via the `definition` "resources".
  */
@@ -92,7 +110,9 @@ export interface Resources {
  * via the `definition` "stageBody".
  */
 export interface StageBody {
-  cmd: Cmd;
+  cmd?: Cmd;
+  uses?: Uses;
+  with?: With;
   deps?: string[];
   params?: ParamEntry[];
   outs?: OutEntry[];

@@ -16,6 +16,7 @@ export function toStageLock(stage: Stage, deps: Map<string, HashInfo>, outs: Map
   };
   if (stage.wdir !== '.') lock.wdir = stage.wdir;
   if (Object.keys(stage.env).length) lock.env = stage.env;
+  if (stage.with) lock.with = stage.with;
   if (Object.keys(stage.params).length) lock.params = stage.params;
   return lock;
 }

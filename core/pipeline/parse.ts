@@ -6,6 +6,8 @@ import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
 import { flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
+import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
+import { suggest } from '../util/suggest.js';
 import type { MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
 
 export const PIPELINE_FILE = 'ml.yaml';
@@ -233,6 +235,48 @@ class Context {
     return value;
   }
 
+  /**
+   * A `uses:` stage: checks the step's `with:` map and adds the paths it names to the stage's deps and outs, so they
+   * are tracked without being written twice.
+   */
+  resolveStep(
+    body: StageBody,
+    bodyPath: KeyPath,
+    toPath: (p: string, where: KeyPath) => string | undefined,
+    deps: Set<string>,
+    outs: Out[],
+  ): StepDefinition | undefined {
+    const step = findStep(body.uses!);
+    if (!step) {
+      const names = STEP_NAMES.map((n) => `${STEP_PREFIX}${n}`);
+      const guess = suggest(body.uses!, names);
+      this.problem(
+        [...bodyPath, 'uses'],
+        `unknown step \`${body.uses}\`${guess ? `; did you mean \`${guess}\`?` : `; the steps are ${names.join(', ')}`}`,
+      );
+      return undefined;
+    }
+    if (body.cmd !== undefined) this.problem([...bodyPath, 'cmd'], 'a stage runs either `cmd` or a built-in step (`uses`), not both');
+    const withMap = (body.with ?? {}) as Record<string, unknown>;
+    const issues = step.check(withMap);
+    for (const issue of issues) {
+      const message = issue.message.startsWith('unknown key')
+        ? `${issue.message.replace(/ \(allowed: .*\)$/, '')} (${step.name} accepts: ${step.keys.join(', ')})`
+        : issue.message;
+      this.problem([...bodyPath, 'with', ...issue.path], message, issue.key);
+    }
+    if (issues.length) return undefined;
+    for (const input of step.inputs(withMap)) {
+      const p = toPath(input.path, [...bodyPath, 'with', ...input.key]);
+      if (p) deps.add(p);
+    }
+    for (const o of step.outputs(withMap)) {
+      const p = toPath(o.path, [...bodyPath, 'with', ...o.key]);
+      if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
+    }
+    return step;
+  }
+
   resolveStage(instance: Instance, scopes: Scopes, stagePath: KeyPath): Stage | undefined {
     const { name, body: rawBody, bodyPath } = instance;
     const before = this.problems.length;
@@ -256,6 +300,7 @@ class Context {
     });
 
     const outs: Out[] = [];
+    const step = body.uses === undefined ? undefined : this.resolveStep(body, bodyPath, toPath, deps, outs);
     const outField = (field: 'outs' | 'metrics' | 'plots', kind: OutKind) => {
       (body[field] ?? []).forEach((entry: OutEntry, i) => {
         const where = [...bodyPath, field, i];
@@ -330,7 +375,8 @@ class Context {
     if (this.problems.length > before) return undefined;
     return {
       name,
-      cmd: typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd],
+      cmd: step ? [`gitml step ${step.name}`] : typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd!],
+      ...(step ? { with: body.with ?? {} } : {}),
       wdir: base,
       env,
       deps: [...deps].sort(compareStrings),

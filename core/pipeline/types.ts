@@ -42,8 +42,10 @@ export interface PlotOptions {
 /** A stage after `foreach`/`matrix` expansion and `${...}` interpolation, with every path workspace-relative. */
 export interface Stage {
   name: string;
-  /** Shell commands, run in order in `wdir`. */
+  /** Shell commands, run in order in `wdir`. For a built-in step: `gitml step <name>`. */
   cmd: string[];
+  /** A built-in step's `with:` settings (after interpolation); absent for `cmd` stages. */
+  with?: Record<string, unknown>;
   /** Workspace-relative directory the commands run in (`.` for the root). */
   wdir: string;
   env: Record<string, string>;

@@ -16,6 +16,8 @@ export interface StageKeyRecord {
   params: Record<string, Record<string, unknown>>;
   /** Declared outputs, sorted by path. */
   outs: { path: string; cache: boolean }[];
+  /** A built-in step's settings; absent for `cmd` stages, so their keys are as before steps existed. */
+  with?: Record<string, unknown>;
 }
 
 export function stageKeyRecord(stage: Stage, deps: Map<string, HashInfo>): StageKeyRecord {
@@ -26,6 +28,7 @@ export function stageKeyRecord(stage: Stage, deps: Map<string, HashInfo>): Stage
     deps: Object.fromEntries(stage.deps.map((d) => [d, deps.get(d)!.hash])),
     params: stage.params,
     outs: stage.outs.map((o) => ({ path: o.path, cache: o.cache })).sort((a, b) => compareStrings(a.path, b.path)),
+    ...(stage.with ? { with: stage.with } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
   if (!jsonEqual(stage.cmd, lock.cmd)) reasons.push('command changed');
   if (stage.wdir !== (lock.wdir ?? '.')) reasons.push(`working directory changed \`${lock.wdir ?? '.'} -> ${stage.wdir}\``);
   reasons.push(...diffRecords('env', lock.env ?? {}, stage.env));
+  if (stage.with || lock.with) reasons.push(...withReasons(lock.with ?? {}, stage.with ?? {}));
   reasons.push(...paramReasons(stage.params, lock.params ?? {}));
 
   for (const dep of stage.deps) {
@@ -64,9 +65,19 @@ function paramReasons(now: Record<string, Record<string, unknown>>, locked: Reco
   return reasons;
 }
 
+/** Changed settings of a built-in step, by top-level `with:` key. */
+function withReasons(locked: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(locked), ...Object.keys(now)])].sort();
+  return keys
+    .filter((k) => !jsonEqual(locked[k] ?? null, now[k] ?? null))
+    .map((k) => `with \`${k}\` changed \`${show(locked[k] ?? null)} -> ${show(now[k] ?? null)}\``);
+}
+
 function diffRecords(what: string, a: Record<string, string>, b: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => a[k] !== b[k]).map((k) => `${what} \`${k}\` ${a[k] === undefined ? 'added' : b[k] === undefined ? 'removed' : 'changed'}`);
+  return [...keys]
+    .filter((k) => a[k] !== b[k])
+    .map((k) => `${what} \`${k}\` ${a[k] === undefined ? 'added' : b[k] === undefined ? 'removed' : 'changed'}`);
 }
 
 function show(v: unknown): string {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { HashInfo, PathHasher } from '../hash/hash-path.js';
 import type { Stage } from '../pipeline/types.js';
+import { canonicalJson } from '../util/canonical.js';
+import { packageRoot } from '../cli/version.js';
 import type { ProcessGroup } from './processes.js';
 
 export const LOGS_DIR = '.ml/logs';
@@ -19,9 +21,7 @@ export interface RunStageOptions {
   print: (line: string) => void;
 }
 
-export type RunStageResult =
-  | { ok: true; outs: Map<string, HashInfo> }
-  | { ok: false; message: string; tail: string[] };
+export type RunStageResult = { ok: true; outs: Map<string, HashInfo> } | { ok: false; message: string; tail: string[] };
 
 /**
  * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir`, streams and
@@ -48,7 +48,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   try {
     for (const cmd of stage.cmd) {
       log.write(`$ ${cmd}\n`);
-      const result = await runCommand(cmd, join(root, stage.wdir), stage.env, opts.processes, emit);
+      const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
       if (result !== 0) {
         const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
         return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
@@ -74,7 +74,29 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
 }
 
 /** Resolves to the exit code, or the signal name when the command was killed. */
-function runCommand(cmd: string, cwd: string, env: Record<string, string>, processes: ProcessGroup, emit: (line: string) => void): Promise<number | string> {
+/** The package's `bin/`, holding the `gitml` that stage commands call: always the gitml running them. */
+const GITML_BIN_DIR = join(packageRoot() ?? '.', 'bin');
+
+/**
+ * A stage's environment: its declared `env`, `gitml` first on PATH (the same installation and Node that run the
+ * pipeline), and for a built-in step its `with:` settings.
+ */
+function stageEnv(stage: Stage): Record<string, string> {
+  return {
+    PATH: `${GITML_BIN_DIR}${delimiter}${process.env.PATH ?? ''}`,
+    GITML_NODE: process.execPath,
+    ...(stage.with ? { GITML_STEP_WITH: canonicalJson(stage.with) } : {}),
+    ...stage.env,
+  };
+}
+
+function runCommand(
+  cmd: string,
+  cwd: string,
+  env: Record<string, string>,
+  processes: ProcessGroup,
+  emit: (line: string) => void,
+): Promise<number | string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, {
       cwd,
@@ -111,4 +133,3 @@ function runCommand(cmd: string, cwd: string, env: Record<string, string>, proce
     });
   });
 }
-

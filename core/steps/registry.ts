@@ -1,0 +1,143 @@
+import * as validators from '../generated/validate-steps.js';
+import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
+
+/** What `uses:` names: `gitml/data/<step>`. */
+export const STEP_PREFIX = 'gitml/data/';
+
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
+export interface StepPath {
+  /** The key path in `with:` (for error locations). */
+  key: (string | number)[];
+  path: string;
+}
+
+export interface StepOutput extends StepPath {
+  /** Reports and fitted transforms are committed to git; datasets go to the cache. */
+  cache: boolean;
+}
+
+/** How a step runs: imported only by `gitml step`, so that loading ml.yaml never loads polars. */
+export interface StepModule {
+  run(withMap: Record<string, unknown>, ctx: StepContext): Promise<void>;
+}
+
+export interface StepContext {
+  /** The directory paths in `with:` are relative to (the stage's wdir). */
+  cwd: string;
+  /** Progress and summary lines for the stage log. */
+  log: (line: string) => void;
+}
+
+export interface StepDefinition {
+  name: StepName;
+  summary: string;
+  /** Accepted `with:` keys, for error messages. */
+  keys: string[];
+  check: (withMap: unknown) => SchemaIssue[];
+  inputs: (withMap: Record<string, unknown>) => StepPath[];
+  outputs: (withMap: Record<string, unknown>) => StepOutput[];
+  load: () => Promise<StepModule>;
+}
+
+const str = (v: unknown): v is string => typeof v === 'string';
+const at = (w: Record<string, unknown>, key: string): StepPath[] => (str(w[key]) ? [{ key: [key], path: w[key] }] : []);
+const out = (w: Record<string, unknown>, key: string, cache: boolean): StepOutput[] => at(w, key).map((p) => ({ ...p, cache }));
+
+/**
+ * The part of a glob before its first wildcard segment: the directory a stage depends on for it (`data/raw/*.csv`
+ * -> `data/raw`), so a file added there reruns the stage.
+ */
+export function globBase(pattern: string): string | undefined {
+  const parts = pattern.split('/');
+  const first = parts.findIndex((p) => /[*?[\]{}]/.test(p));
+  if (first < 0) return undefined;
+  return parts.slice(0, first).join('/') || '.';
+}
+
+function ingestInputs(w: Record<string, unknown>): StepPath[] {
+  const list = Array.isArray(w.input) ? w.input : [w.input];
+  return list.flatMap((p, i): StepPath[] => {
+    if (!str(p)) return [];
+    const key = Array.isArray(w.input) ? ['input', i] : ['input'];
+    return [{ key, path: globBase(p) ?? p }];
+  });
+}
+
+const KEYS = {
+  ingest: ['input', 'output', 'format', 'schema', 'mask', 'mask_key_env'],
+  profile: ['input', 'output', 'html', 'label', 'bins', 'top'],
+  validate: ['input', 'expectations', 'output', 'examples'],
+  clean: ['input', 'output', 'report', 'impute', 'drop_duplicates', 'drop_nulls', 'outliers', 'cast'],
+  features: ['input', 'output', 'transform', 'standardize', 'normalize', 'one_hot', 'ordinal', 'bucketize', 'log'],
+  split: ['input', 'outputs', 'fractions', 'stratify', 'time', 'group', 'seed'],
+};
+
+export const STEPS: Record<StepName, StepDefinition> = {
+  ingest: {
+    name: 'ingest',
+    summary: 'read CSV, TSV, Parquet, JSON, NDJSON or Arrow files into one Parquet file, masking sensitive columns',
+    keys: KEYS.ingest,
+    check: schemaChecker(validators.ingest),
+    inputs: ingestInputs,
+    outputs: (w) => out(w, 'output', true),
+    load: () => import('./ingest.js'),
+  },
+  profile: {
+    name: 'profile',
+    summary: 'per-column statistics (JSON) and an HTML page with histograms',
+    keys: KEYS.profile,
+    check: schemaChecker(validators.profile),
+    inputs: (w) => at(w, 'input'),
+    outputs: (w) => [...out(w, 'output', false), ...out(w, 'html', false)],
+    load: () => import('./profile.js'),
+  },
+  validate: {
+    name: 'validate',
+    summary: 'check a dataset against an expectations file; fail on any failed expectation',
+    keys: KEYS.validate,
+    check: schemaChecker(validators.validate),
+    inputs: (w) => [...at(w, 'input'), ...at(w, 'expectations')],
+    outputs: (w) => out(w, 'output', false),
+    load: () => import('./validate.js'),
+  },
+  clean: {
+    name: 'clean',
+    summary: 'impute, deduplicate, drop nulls, treat outliers, cast',
+    keys: KEYS.clean,
+    check: schemaChecker(validators.clean),
+    inputs: (w) => at(w, 'input'),
+    outputs: (w) => [...out(w, 'output', true), ...out(w, 'report', false)],
+    load: () => import('./clean.js'),
+  },
+  features: {
+    name: 'features',
+    summary: 'fit feature transformations, save them, apply them',
+    keys: KEYS.features,
+    check: schemaChecker(validators.features),
+    inputs: (w) => at(w, 'input'),
+    outputs: (w) => [...out(w, 'output', true), ...out(w, 'transform', false)],
+    load: () => import('./features.js'),
+  },
+  split: {
+    name: 'split',
+    summary: 'train, test and validation sets: stratified, by time or by group, reproducible from a seed',
+    keys: KEYS.split,
+    check: schemaChecker(validators.split),
+    inputs: (w) => at(w, 'input'),
+    outputs: (w) => {
+      const o = (w.outputs ?? {}) as Record<string, unknown>;
+      return (['train', 'test', 'val'] as const).flatMap((k) => (str(o[k]) ? [{ key: ['outputs', k], path: o[k], cache: true }] : []));
+    },
+    load: () => import('./split.js'),
+  },
+};
+
+/** The step a `uses:` value names, or `undefined`. */
+export function findStep(uses: string): StepDefinition | undefined {
+  if (!uses.startsWith(STEP_PREFIX)) return undefined;
+  const name = uses.slice(STEP_PREFIX.length);
+  return (STEP_NAMES as readonly string[]).includes(name) ? STEPS[name as StepName] : undefined;
+}

@@ -1,0 +1,23 @@
+import { GitmlError, InvalidPipelineError } from '../errors.js';
+import { formatKeyPath } from '../pipeline/locate.js';
+import { findStep, STEP_NAMES, STEP_PREFIX, type StepContext } from './registry.js';
+
+/**
+ * Runs a built-in step with its `with:` settings (JSON, as `gitml step` receives them from the stage runner). The
+ * settings are checked again here, so a step run by hand gets the same errors as one declared in ml.yaml.
+ */
+export async function runStep(name: string, withJson: string, ctx: StepContext): Promise<void> {
+  const step = findStep(name.startsWith(STEP_PREFIX) ? name : `${STEP_PREFIX}${name}`);
+  if (!step) throw new GitmlError('E_USAGE', `unknown step \`${name}\`; the steps are ${STEP_NAMES.join(', ')}`);
+  let withMap: unknown;
+  try {
+    withMap = JSON.parse(withJson);
+  } catch (err) {
+    throw new GitmlError('E_USAGE', `--with must be a JSON object: ${(err as Error).message}`);
+  }
+  const issues = step.check(withMap);
+  if (issues.length)
+    throw new InvalidPipelineError(issues.map((i) => ({ file: `with (${step.name})`, path: formatKeyPath(i.path), message: i.message })));
+  const mod = await step.load();
+  await mod.run(withMap as Record<string, unknown>, ctx);
+}
