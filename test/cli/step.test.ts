@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { makeFixture } from '../helpers/fixture.js';
+
+describe('gitml step and the stage environment', () => {
+  it('puts this gitml first on PATH for stage commands, on the Node that runs the pipeline', () => {
+    const fx = makeFixture({
+      'ml.yaml':
+        'stages:\n  who:\n    cmd: gitml --version > version.txt && echo "$GITML_NODE" > node.txt\n    outs: [version.txt, node.txt]\n',
+    });
+    const r = fx.gitml('repro', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    expect(fx.read('version.txt').trim()).toBe(fx.gitml('--version').stdout.trim());
+    expect(fx.read('node.txt').trim()).toBe(process.execPath);
+  });
+
+  it('names an unknown step and checks settings given by hand', () => {
+    const fx = makeFixture({});
+    const unknown = fx.gitml('step', 'sort');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown step `sort`; the steps are ingest, profile, validate, clean, features, split');
+    const bad = fx.gitml('step', 'profile', '--with', '{"input": "x.csv"}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('with (profile): missing `output`');
+    expect(fx.gitml('step', 'profile', '--with', '{nope').stderr).toContain('--with must be a JSON object');
+  });
+});
