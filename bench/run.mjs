@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchData } from './data.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/core/cli/bin.js');
@@ -15,6 +16,8 @@ const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
 const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
 
 const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
+// `--only data` (or hashing, tree, pipeline, startup): one group of figures.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FILES = quick ? 10_000 : 100_000;
 const BIG = quick ? 256 << 20 : 1 << 30;
 const STAGES = quick ? 200 : 1000;
@@ -58,13 +61,14 @@ const gitml = (cwd, ...args) => run(process.execPath, [CLI, ...args], cwd);
  * Records one comparison. `target` is the largest allowed gitml/baseline time ratio, or for throughput (`higher`)
  * the smallest allowed gitml/baseline speed ratio.
  */
-function record(name, gitmlValue, baselineName, baselineValue, target, unit = 's', higher = false) {
+function record(name, gitmlValue, baselineName, baselineValue, target, unit = 's', higher = false, extra = undefined) {
   const ratio = baselineValue === undefined ? undefined : gitmlValue / baselineValue;
   const pass = ratio === undefined ? undefined : higher ? ratio >= target : ratio <= target;
-  results.push({ name, gitml: gitmlValue, baseline: baselineName, baselineValue, unit, ratio, target: `${higher ? '>=' : '<='} ${target}x`, pass });
+  results.push({ name, gitml: gitmlValue, baseline: baselineName, baselineValue, unit, ratio, target: `${higher ? '>=' : '<='} ${target}x`, pass, ...extra });
   const fmt = (v) => (v === undefined ? 'absent' : unit === 'GiB/s' ? `${v.toFixed(2)} GiB/s` : `${v.toFixed(3)} s`);
+  const memory = extra?.gitmlPeakMb ? `  peak ${extra.gitmlPeakMb.toFixed(0)} MB vs ${extra.baselinePeakMb.toFixed(0)} MB` : '';
   console.log(
-    `${name.padEnd(44)} gitml ${fmt(gitmlValue).padStart(11)}   ${baselineName.padEnd(26)} ${fmt(baselineValue).padStart(11)}   ratio ${ratio === undefined ? '  n/a' : ratio.toFixed(2).padStart(5)}  target ${higher ? '>=' : '<='} ${target}x  ${pass === undefined ? 'baseline absent' : pass ? 'ok' : 'MISSED'}`,
+    `${name.padEnd(44)} gitml ${fmt(gitmlValue).padStart(11)}   ${baselineName.padEnd(26)} ${fmt(baselineValue).padStart(11)}   ratio ${ratio === undefined ? '  n/a' : ratio.toFixed(2).padStart(5)}  target ${higher ? '>=' : '<='} ${target}x  ${pass === undefined ? 'baseline absent' : pass ? 'ok' : 'MISSED'}${memory}`,
   );
 }
 
@@ -170,10 +174,23 @@ async function benchStartup() {
 
 try {
   console.log(`gitml bench on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}${quick ? ', --quick' : ''}\n`);
-  await benchHashing();
-  await benchTree();
-  await benchPipeline();
-  await benchStartup();
+  const groups = {
+    hashing: benchHashing,
+    tree: benchTree,
+    pipeline: benchPipeline,
+    startup: benchStartup,
+    data: () =>
+      benchData({
+        root: ROOT,
+        work,
+        cli: CLI,
+        rows: quick ? 100_000 : 1_000_000,
+        note: (line) => console.log(line),
+        record: (name, ours, baselineName, base, target, extra) => record(name, ours, baselineName, base, target, 's', false, extra),
+      }),
+  };
+  if (only && !groups[only]) throw new Error(`--only ${only}: the groups are ${Object.keys(groups).join(', ')}`);
+  for (const [name, run] of Object.entries(groups)) if (!only || only === name) await run();
 } finally {
   await closePool();
   rmSync(work, { recursive: true, force: true });
