@@ -147,11 +147,12 @@ async function runOne(
     const finished = new Date();
 
     const state = await readRevisionState(workspaceSnapshot(dir));
+    const author = await gitAuthor(repo);
     const info: ExperimentInfo = {
       name,
       base,
       params: Object.fromEntries(set.map((p) => [`${p.file}:${p.key}`, p.value])),
-      ...(await gitAuthor(repo).then((a) => ({ user: `${a.name} <${a.email}>` }))),
+      user: `${author.name} <${author.email}>`,
       host: hostname(),
       started: started.toISOString(),
       finished: finished.toISOString(),
@@ -163,7 +164,7 @@ async function runOne(
       exitCode,
     };
     const changes = await changedFiles(repo, base, dir, state);
-    const oid = await commitExperiment(repo, base, changes, experimentMessage(info, describeSet(set)), name, await gitAuthor(repo));
+    const oid = await commitExperiment(repo, base, changes, experimentMessage(info, describeSet(set)), name, author);
     return { name, oid, params: set, exitCode };
   } finally {
     rmSync(dir, { recursive: true, force: true });
