@@ -216,35 +216,41 @@ function treatOutliers(p: Polars, df: DataFrame, rules: Record<string, OutlierRu
   });
   const outside = (c: string, i: number): pl.Expr =>
     p.col(c).lt(p.lit(bounds[i]!.lower)).or(p.col(c).gt(p.lit(bounds[i]!.upper))).fillNull(false);
-  const counts = df.select(...cols.map((c, i) => outside(c, i).sum().alias(`o${i}`))).row(0);
-  const clips: pl.Expr[] = [];
-  let drop: pl.Expr | undefined;
-  cols.forEach((c, i) => {
-    const r = rules[c]!;
+  // Rows outside any `drop` column's bounds go first (each column counts its own); clipping then counts the values
+  // it changes in the rows that stay.
+  const dropCols = cols.filter((c) => rules[c]!.action === 'drop');
+  const clipCols = cols.filter((c) => rules[c]!.action === 'clip');
+  const entry = (c: string, i: number, n: number) => {
     const { lower, upper, threshold } = bounds[i]!;
-    const n = Number(counts[i]);
+    const r = rules[c]!;
     report.outliers[c] = { method: r.method, threshold, lower, upper, ...(r.action === 'clip' ? { clipped: n } : { dropped: n }) };
-    if (r.action === 'drop') drop = drop ? drop.or(outside(c, i)) : outside(c, i);
-    else if (n) {
-      const dt = df.getColumn(c).dtype;
-      // Integer columns stay integers: clipped to the whole numbers inside the bounds.
-      let [lo, hi] = isInteger(dt) ? [Math.ceil(lower), Math.floor(upper)] : [lower, upper];
-      if (lo > hi) lo = hi = Math.round((lower + upper) / 2);
-      const x = p.col(c);
-      clips.push(
-        p
-          .when(x.lt(p.lit(lower)))
-          .then(p.lit(lo))
-          .when(x.gt(p.lit(upper)))
-          .then(p.lit(hi))
-          .otherwise(x)
-          .cast(dt)
-          .alias(c),
-      );
-    }
-  });
-  if (drop) df = df.filter(drop.not());
-  if (clips.length) df = df.withColumns(...clips);
+  };
+  if (dropCols.length) {
+    const idx = dropCols.map((c) => cols.indexOf(c));
+    const counts = df.select(...idx.map((i) => outside(cols[i]!, i).sum().alias(`o${i}`))).row(0);
+    idx.forEach((i, k) => entry(cols[i]!, i, Number(counts[k])));
+    let drop = outside(cols[idx[0]!]!, idx[0]!);
+    for (const i of idx.slice(1)) drop = drop.or(outside(cols[i]!, i));
+    df = df.filter(drop.not());
+  }
+  if (clipCols.length) {
+    const idx = clipCols.map((c) => cols.indexOf(c));
+    const counts = df.height ? df.select(...idx.map((i) => outside(cols[i]!, i).sum().alias(`o${i}`))).row(0) : idx.map(() => 0);
+    idx.forEach((i, k) => entry(cols[i]!, i, Number(counts[k])));
+    df = df.withColumns(
+      ...idx.map((i) => {
+        const c = cols[i]!;
+        const { lower, upper } = bounds[i]!;
+        const dt = df.getColumn(c).dtype;
+        // Integer columns stay integers: clipped to the whole numbers inside the bounds.
+        let [lo, hi] = isInteger(dt) ? [Math.ceil(lower), Math.floor(upper)] : [lower, upper];
+        if (lo > hi) lo = hi = Math.round((lower + upper) / 2);
+        const x = p.col(c);
+        return p.when(x.lt(p.lit(lower))).then(p.lit(lo)).when(x.gt(p.lit(upper))).then(p.lit(hi)).otherwise(x).cast(dt).alias(c);
+      }),
+    );
+  }
+  report.outliers = Object.fromEntries(Object.entries(report.outliers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return df;
 }
 
