@@ -75,6 +75,7 @@ export function allocate(n: number, fractions: number[]): number[] {
   return counts;
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const pct = (n: number, of: number): string => `${((100 * n) / (of || 1)).toFixed(1)}%`;
 
 /**
@@ -127,7 +128,7 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
     const t = w.time;
     requireColumns(STEP, df, [t], 'time');
     const nulls = df.getColumn(t).nullCount();
-    if (nulls) throw new StepError(STEP, `time: column \`${t}\` has ${nulls} null values; rows without a time cannot be ordered`, { column: t });
+    if (nulls) throw new StepError(STEP, `time: column \`${t}\` has ${plural(nulls, 'null value')}; rows without a time cannot be ordered`, { column: t });
     const counts = needRows(allocate(n, fractions), parts, n);
     // Ordinal rank: ties keep their order in the file, so the split is stable.
     const rank = p.col(t).rank('ordinal');
@@ -164,12 +165,12 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
     if (empty.length)
       throw new StepError(
         STEP,
-        `group: \`${g}\` has ${groups.length} groups, too few or too uneven to give ${empty.join(' and ')} a group at these fractions`,
+        `group: \`${g}\` has ${plural(groups.length, 'group')}, too few or too uneven to give ${empty.join(' and ')} a group at these fractions`,
         { column: g },
       );
     assign = new Uint8Array(n);
     for (let i = 0; i < n; i++) assign[i] = partOf[codes[i]!]!;
-    notes.push(`by \`${g}\`: ${parts.map((k, i) => `${k} ${groupCount[i]} group${groupCount[i] === 1 ? '' : 's'}`).join(', ')}`);
+    notes.push(`by \`${g}\`: ${parts.map((k, i) => `${k} ${plural(groupCount[i]!, 'group')}`).join(', ')}`);
   } else if (w.stratify !== undefined) {
     const label = w.stratify;
     requireColumns(STEP, df, [label], 'stratify');
@@ -195,7 +196,7 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
       if (short.length)
         throw new StepError(
           STEP,
-          `stratify: class ${shown(values[c])} of \`${label}\` has ${sizes[c]} rows, too few to appear in ${parts.join(', ')} (none for ${short.join(', ')})`,
+          `stratify: class ${shown(values[c])} of \`${label}\` has ${plural(sizes[c]!, 'row')}, too few to appear in ${parts.join(', ')} (none for ${short.join(', ')})`,
           { column: label, class: values[c] },
         );
       shuffle(rows, start[c]!, start[c + 1]!, rand);
@@ -245,6 +246,6 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
 /** Fails when a plain or time split would leave an output empty. */
 function needRows(counts: number[], parts: readonly Part[], n: number): number[] {
   const empty = parts.filter((_, k) => !counts[k]);
-  if (empty.length) throw new StepError(STEP, `${n} rows are too few to give ${empty.join(' and ')} a row at these fractions`);
+  if (empty.length) throw new StepError(STEP, `${plural(n, 'row')} ${n === 1 ? 'is' : 'are'} too few to give ${empty.join(' and ')} a row at these fractions`);
   return counts;
 }
