@@ -3,7 +3,7 @@ import { Document, isMap, isPair, type YAMLMap } from 'yaml';
 import type pl from 'nodejs-polars';
 import { UsageError } from '../errors.js';
 import { kindOfDtype, type ColumnType, type DataKind } from './expectations.js';
-import { parseDateText } from './validate.js';
+import { looksLike, parseDateText } from './validate.js';
 import { loadPolars, readTable, writeText, type DataFrame, type Polars } from './table.js';
 
 const STEP = 'infer';
@@ -54,11 +54,14 @@ export async function inferExpectations(opts: InferOptions): Promise<{ text: str
 export function inferColumns(p: Polars, df: DataFrame): Map<string, InferredColumn> {
   const height = df.height;
   const exprs: pl.Expr[] = [];
-  const kinds = new Map<string, DataKind>();
+  const kinds = new Map<string, DataKind>(df.columns.map((name) => [name, kindOfDtype(df.getColumn(name).dtype.variant)]));
+  // Parsing every text column as dates is costly; only columns whose first value has the shape of one are tried.
+  const texts = df.columns.filter((name) => kinds.get(name) === 'string');
+  const firsts = texts.length ? (df.select(...texts.map((name) => p.col(name).dropNulls().first())).toRecords()[0] as Record<string, unknown>) : {};
+  const shaped = (name: string, kind: 'date' | 'datetime') => typeof firsts[name] === 'string' && looksLike(firsts[name] as string, kind);
   df.columns.forEach((name, i) => {
     const col = p.col(name);
-    const kind = kindOfDtype(df.getColumn(name).dtype.variant);
-    kinds.set(name, kind);
+    const kind = kinds.get(name)!;
     exprs.push(col.nullCount().alias(`n${i}`), col.dropNulls().nUnique().alias(`u${i}`));
     if (kind === 'int' || kind === 'float') exprs.push(col.min().alias(`lo${i}`), col.max().alias(`hi${i}`));
     if (kind === 'string' || kind === 'category') {
@@ -68,12 +71,9 @@ export function inferColumns(p: Polars, df: DataFrame): Map<string, InferredColu
     }
     if (kind === 'string') {
       const unparsed = (parsed: pl.Expr) => parsed.isNull().and(col.isNotNull()).sum();
-      exprs.push(
-        unparsed(parseDateText(p, col, 'date')).alias(`d${i}`),
-        unparsed(parseDateText(p, col, 'datetime')).alias(`t${i}`),
-        col.str.lengths().min().alias(`ln${i}`),
-        col.str.lengths().max().alias(`lx${i}`),
-      );
+      if (shaped(name, 'date')) exprs.push(unparsed(parseDateText(p, col, 'date')).alias(`d${i}`));
+      if (shaped(name, 'datetime')) exprs.push(unparsed(parseDateText(p, col, 'datetime')).alias(`t${i}`));
+      exprs.push(col.str.lengths().min().alias(`ln${i}`), col.str.lengths().max().alias(`lx${i}`));
     }
   });
   const row = df.select(...exprs).toRecords()[0] as Record<string, unknown>;
@@ -89,8 +89,8 @@ export function inferColumns(p: Polars, df: DataFrame): Map<string, InferredColu
 
     let type: ColumnType | undefined = kind === 'other' ? undefined : kind;
     if (kind === 'string' && nonNull > 0) {
-      if (num(`d${i}`) === 0) type = 'date';
-      else if (num(`t${i}`) === 0) type = 'datetime';
+      if (row[`d${i}`] === 0) type = 'date';
+      else if (row[`t${i}`] === 0) type = 'datetime';
     }
     if (type && nonNull > 0) c.type = type;
 

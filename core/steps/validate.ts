@@ -377,6 +377,11 @@ export function parseDateText(p: Polars, text: Expr, kind: 'date' | 'datetime'):
   return p.when(text.str.contains(kind === 'date' ? DATE_TEXT : DATETIME_TEXT)).then(parsed).otherwise(p.lit(null));
 }
 
+/** Whether one value has the shape `parseDateText` accepts (a cheap test before parsing a whole column). */
+export function looksLike(text: string, kind: 'date' | 'datetime'): boolean {
+  return new RegExp(kind === 'date' ? DATE_TEXT : DATETIME_TEXT).test(text);
+}
+
 /** A `min`/`max` bound written as a date or a date and time, as an instant (UTC), or `undefined`. */
 function instant(bound: string, kind: 'date' | 'datetime'): Date | undefined {
   const dateOnly = new RegExp(DATE_TEXT).test(bound);

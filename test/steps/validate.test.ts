@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseExpectations } from '../../core/steps/expectations.js';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
 
 /** 200 rows with known nulls and values; every statistic below is computed from these arrays in plain JS. */
@@ -238,5 +239,60 @@ columns:
     expect(find(results, 'flag', 'mean').error).toBe('mean needs numbers; `flag` is bool');
     expect(find(results, 'id', 'type')).toMatchObject({ success: true, observed: 'int64' });
     expect(find(results, 'id', 'in')).toMatchObject({ success: false, offending: 198, examples: [3, 4, 5] });
+  });
+});
+
+describe('the expectations file', () => {
+  it('reads every form, keeping the file order of columns (numeric names included)', () => {
+    const { value, problems } = parseExpectations(
+      `columns:
+  zeta: {in: {values: [a, 1, true], mostly: 0.9}, regex: {pattern: 'a+', mostly: 0.5}}
+  2020: {min: {value: -1, mostly: 0.99}, max: "2030-01-01", not_null: false, unique: false}
+  alpha:
+rows: {max: 10}
+column_set: {at_least: [alpha, 2020]}
+`,
+      'e.yaml',
+    );
+    expect(problems).toEqual([]);
+    expect(value.columns.map((c) => c.name)).toEqual(['zeta', '2020', 'alpha']);
+    const [zeta, year, alpha] = value.columns;
+    expect(zeta!.checks).toMatchObject([
+      { kind: 'in', values: ['a', 1, true], mostly: 0.9, path: 'columns.zeta.in', origin: { line: 2, col: 10 }, expected: { values: ['a', 1, true], mostly: 0.9 } },
+      { kind: 'regex', pattern: 'a+', mostly: 0.5 },
+    ]);
+    // `false` asks for nothing.
+    expect(year!.checks).toMatchObject([
+      { kind: 'min', value: -1, mostly: 0.99 },
+      { kind: 'max', value: '2030-01-01', mostly: 1 },
+    ]);
+    expect(alpha!.checks).toEqual([]);
+    expect(value.rows).toMatchObject({ max: 10 });
+    expect(value.columnSet).toMatchObject({ mode: 'at_least', columns: ['alpha', '2020'] });
+  });
+
+  it('reports every problem at once, sorted by position', () => {
+    const { problems } = parseExpectations(
+      `rows: {min: -1, mx: 3}
+column_set: {exactly: [a], at_least: [b]}
+columns:
+  a: {mean: {}, std: {min: x}, in: {values: [1], mostly: 0}, regex: {patern: x}}
+  b: 3
+`,
+      'e.yaml',
+    );
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([
+      '1:13 rows.min: expected a whole number of rows, got `-1`',
+      '1:17 rows.mx: unknown key `mx`; did you mean `max`?',
+      '2:13 column_set: expected `{exactly: [columns...]}` or `{at_least: [columns...]}` (one of the two)',
+      '4:13 columns.a.mean: expected `{min: 0.5, max: 2}` (either may be left out), got a map',
+      '4:28 columns.a.std.min: expected a number, got the string `x`',
+      '4:58 columns.a.in.mostly: expected a share between 0 (excluded) and 1, such as 0.99, got `0`',
+      '4:69 columns.a.regex: missing `pattern` (expected a string or `{pattern: ..., mostly: 0.99}`)',
+      '4:70 columns.a.regex.patern: unknown key `patern`; did you mean `pattern`?',
+      "5:6 columns.b: expected a map of expectations for column `b`, got `3`; write e.g. `{type: float, not_null: true}`",
+    ]);
+    expect(parseExpectations('', 'e.yaml').problems[0]!.message).toContain('the file is empty');
+    expect(parseExpectations('- a\n', 'e.yaml').problems[0]!.message).toContain('expected a map with `columns:`');
   });
 });
