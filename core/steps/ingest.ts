@@ -1,7 +1,514 @@
+import { createHmac } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type pl from 'nodejs-polars';
+import type { Dtype, IngestWith } from '../generated/steps.js';
 import type { StepContext } from './registry.js';
+import { StepError } from './step-error.js';
+import { formatOf, loadPolars, readFormat, requireColumns, writeTable, type DataFrame, type Polars, type TableFormat } from './table.js';
 
+const STEP = 'ingest';
+
+/** A file to read: where it is, and how messages name it (as written in `with:`, or the glob's match). */
+interface InputFile {
+  abs: string;
+  shown: string;
+}
+
+/**
+ * `gitml/data/ingest`: reads every input file (lists and globs expanded, each glob's matches sorted), checks they
+ * share their columns, concatenates them, applies `schema` casts and `mask` tokens, and writes one Parquet file.
+ */
 export async function run(withMap: Record<string, unknown>, ctx: StepContext): Promise<void> {
-  void withMap;
-  void ctx;
-  throw new Error('not built yet');
+  const w = withMap as unknown as IngestWith;
+  const files = expandInputs(ctx.cwd, Array.isArray(w.input) ? w.input : [w.input]);
+  // Checked before any reading: a missing key should not cost a full read to discover.
+  const maskKey = w.mask ? readMaskKey(w.mask_key_env ?? 'GITML_MASK_KEY') : undefined;
+  const p = await loadPolars();
+  const schema = w.schema ?? {};
+  // Text formats read the schema's columns as text, so that `string` keeps "007" and casts see what the file says.
+  const asText = Object.keys(schema);
+
+  let blankLines = 0;
+  const frames = files.map((f) => {
+    const r = readInput(p, f, w.format, asText);
+    blankLines += r.blankLines;
+    return { file: f, df: r.df };
+  });
+  let df = combine(p, frames);
+  const castNames = Object.keys(schema).sort();
+  if (castNames.length) {
+    requireColumns(STEP, df, castNames, 'schema');
+    df = applySchema(p, df, schema);
+  }
+  if (w.mask && maskKey !== undefined) {
+    requireColumns(STEP, df, w.mask, 'mask');
+    df = maskColumns(p, df, [...new Set(w.mask)], maskKey);
+  }
+  writeTable(df, resolve(ctx.cwd, w.output));
+
+  const notes = [
+    castNames.length ? `cast ${castNames.length} column${castNames.length === 1 ? '' : 's'}` : '',
+    w.mask ? `masked ${w.mask.join(', ')}` : '',
+    blankLines ? `skipped ${blankLines} blank line${blankLines === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
+  ctx.log(
+    `ingest: ${df.height} rows, ${df.width} columns from ${files.length} file${files.length === 1 ? '' : 's'} -> ${w.output}` +
+      (notes.length ? ` (${notes.join('; ')})` : ''),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inputs: files and globs
+
+const WILDCARD = /[*?[\]{}]/;
+
+/** Every entry expanded relative to `cwd`: a glob to its matches, sorted; a file listed twice is read once. */
+export function expandInputs(cwd: string, entries: string[]): InputFile[] {
+  const out: InputFile[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const matches = WILDCARD.test(entry) ? globFiles(cwd, entry) : [entry];
+    if (!matches.length) throw new StepError(STEP, `input \`${entry}\` matches no file`, { input: entry });
+    for (const shown of matches) {
+      const abs = resolve(cwd, shown);
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      out.push({ abs, shown });
+    }
+  }
+  return out;
+}
+
+/** One path segment of a glob as a regular expression: `*`, `?`, `[abc]`, `[!abc]` and `{a,b}`. */
+function segmentRegex(segment: string): RegExp {
+  let re = '';
+  let braces = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = segment.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = segment.slice(i + 1, end);
+        if (body.startsWith('!')) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else if (c === '{') {
+      braces++;
+      re += '(?:';
+    } else if (c === '}' && braces) {
+      braces--;
+      re += ')';
+    } else if (c === ',' && braces) re += '|';
+    else re += c.replace(/[.+^$()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The files (not directories) a glob matches, relative paths as the pattern writes them, sorted. */
+function globFiles(cwd: string, pattern: string): string[] {
+  const parts = pattern.split('/');
+  const first = parts.findIndex((s) => WILDCARD.test(s));
+  const base = parts.slice(0, first).join('/') || (isAbsolute(pattern) ? '/' : '');
+  const found: string[] = [];
+  const join2 = (a: string, b: string) => (a === '' ? b : a.endsWith('/') ? `${a}${b}` : `${a}/${b}`);
+  const kind = (rel: string): 'file' | 'dir' | undefined => {
+    try {
+      const st = statSync(resolve(cwd, rel || '.'));
+      return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const entries = (rel: string): string[] => {
+    try {
+      return readdirSync(resolve(cwd, rel || '.')).sort();
+    } catch {
+      return [];
+    }
+  };
+  const walk = (rel: string, rest: string[]): void => {
+    if (!rest.length) {
+      if (kind(rel) === 'file') found.push(rel);
+      return;
+    }
+    const [seg, ...tail] = rest as [string, ...string[]];
+    if (seg === '**') {
+      walk(rel, tail);
+      for (const name of entries(rel)) if (!name.startsWith('.') && kind(join2(rel, name)) === 'dir') walk(join2(rel, name), rest);
+      return;
+    }
+    if (!WILDCARD.test(seg)) return walk(join2(rel, seg), tail);
+    const re = segmentRegex(seg);
+    // As in shells, a wildcard does not match a leading dot.
+    for (const name of entries(rel)) if (re.test(name) && (!name.startsWith('.') || seg.startsWith('.'))) walk(join2(rel, name), tail);
+  };
+  walk(base, parts.slice(first));
+  return [...new Set(found)].sort();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading one file
+
+const FORMATS = 'csv, tsv, parquet, json, ndjson, arrow';
+
+function readInput(p: Polars, f: InputFile, forced: TableFormat | undefined, asText: string[]): { df: DataFrame; blankLines: number } {
+  let size: number;
+  try {
+    const st = statSync(f.abs);
+    if (!st.isFile()) throw new StepError(STEP, `${f.shown} is not a file`, { path: f.shown });
+    size = st.size;
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    throw new StepError(STEP, `${f.shown} does not exist`, { path: f.shown });
+  }
+  const format = forced ?? formatOf(f.abs);
+  if (!format) throw new StepError(STEP, `${f.shown}: cannot tell the format from its extension; set \`format\` (${FORMATS})`, { path: f.shown });
+  if (size === 0) throw new StepError(STEP, `${f.shown} is empty`, { path: f.shown });
+  if (format === 'csv' || format === 'tsv') return readCsv(p, f, format, asText);
+  if (format === 'json') {
+    const lead = firstByte(f.abs);
+    if (lead !== '[')
+      throw new StepError(
+        STEP,
+        `${f.shown}: expected a JSON array of records, found ${lead === '{' ? 'an object' : `\`${lead}\``} first (one record per line is \`format: ndjson\`)`,
+        { path: f.shown },
+      );
+  }
+  try {
+    return { df: readFormat(p, f.abs, format), blankLines: 0 };
+  } catch (err) {
+    throw new StepError(STEP, `${f.shown} could not be read as ${format}: ${firstLine(err)}`, { path: f.shown });
+  }
+}
+
+function firstLine(err: unknown): string {
+  return ((err as Error).message ?? String(err)).split('\n')[0]!.trim();
+}
+
+/** The first byte of a file that is not whitespace or a byte-order mark. */
+function firstByte(abs: string): string {
+  const fd = openSync(abs, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) return 'nothing';
+      const s = buf.toString('utf8', 0, n).replace(/^\uFEFF/, '').trimStart();
+      if (s) return s[0]!;
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A CSV or TSV file, strictly: a row with more fields than the header fails in polars itself (truncateRaggedLines
+ * off) and is then located in the file; a row with fewer fields is read with nulls in its last columns, so the file
+ * is scanned for short rows only when the last column holds a null. Blank lines are skipped, as pandas does.
+ */
+function readCsv(p: Polars, f: InputFile, format: 'csv' | 'tsv', asText: string[]): { df: DataFrame; blankLines: number } {
+  const sep = format === 'tsv' ? '\t' : ',';
+  const dtypes: Record<string, pl.DataType> = Object.fromEntries(asText.map((c) => [c, p.Utf8]));
+
+  let df: DataFrame | undefined;
+  // Types are inferred from the first 100 rows; a later value that does not fit widens its column and we read again.
+  for (let attempt = 0; !df; attempt++) {
+    try {
+      df = readFormat(p, f.abs, format, { truncateRaggedLines: false, dtypes });
+    } catch (err) {
+      const msg = (err as Error).message ?? '';
+      if (/more fields than defined/i.test(msg)) {
+        const header = readCsvHeader(p, f.abs, format);
+        const shape = scanCsv(f.abs, sep, header.length);
+        if (shape.bad) throw raggedError(f, shape.bad, header);
+        throw new StepError(STEP, `${f.shown}: a row has more fields than the header (${header.length}: ${header.join(', ')})`, { path: f.shown });
+      }
+      const m = /could not parse `(.*?)` as dtype `(\w+)` at column '(.*?)'/s.exec(msg);
+      if (m && attempt < 64 && dtypes[m[3]!] !== p.Utf8) {
+        const [, value, dtype, column] = m as unknown as [string, string, string, string];
+        dtypes[column] = /^i\d+|^u\d+/.test(dtype) && Number.isFinite(Number(value)) && value.trim() !== '' ? p.Float64 : p.Utf8;
+        continue;
+      }
+      throw new StepError(STEP, `${f.shown} could not be read as ${format}: ${firstLine(err)}`, { path: f.shown });
+    }
+  }
+  const last = df.columns[df.width - 1];
+  if (df.width < 2 || df.height === 0 || last === undefined || df.getColumn(last).nullCount() === 0) return { df, blankLines: 0 };
+  const shape = scanCsv(f.abs, sep, df.width);
+  if (shape.bad) throw raggedError(f, shape.bad, df.columns);
+  if (!shape.blank.length) return { df, blankLines: 0 };
+  const blank = shape.blank.filter((i) => i < df!.height);
+  const ROW = '__gitml_row__';
+  df = df
+    .withRowIndex(ROW)
+    .filter(p.col(ROW).isIn(blank).not())
+    .drop(ROW);
+  return { df, blankLines: blank.length };
+}
+
+function readCsvHeader(p: Polars, abs: string, format: 'csv' | 'tsv'): string[] {
+  try {
+    return readFormat(p, abs, format, { nRows: 0, inferSchemaLength: 0 }).columns;
+  } catch {
+    return [];
+  }
+}
+
+function raggedError(f: InputFile, bad: { line: number; fields: number }, header: string[]): StepError {
+  return new StepError(
+    STEP,
+    `${f.shown}, line ${bad.line}: ${bad.fields} field${bad.fields === 1 ? '' : 's'} where the header has ${header.length} (${header.join(', ')})`,
+    { path: f.shown, line: bad.line, fields: bad.fields, expected: header.length },
+  );
+}
+
+interface CsvShape {
+  /** The first record whose field count differs from the header's, by the line it starts on (1-based). */
+  bad?: { line: number; fields: number };
+  /** Data rows (0-based, as polars numbers them) that are blank lines. */
+  blank: number[];
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+
+/**
+ * Counts the fields of every record of a CSV file, as polars splits them: a field that starts with `"` runs to the
+ * closing quote (`""` is a literal quote, newlines included). Reads in chunks, so memory stays flat.
+ */
+export function scanCsv(abs: string, sep: string, expected: number): CsvShape {
+  const SEP = sep.charCodeAt(0);
+  const blank: number[] = [];
+  let line = 1;
+  let recordLine = 1;
+  let record = 0; // 0 is the header
+  let fields = 1;
+  let content = false;
+  let atStart = true;
+  let inQuote = false;
+  let quotePending = false;
+  let bad: CsvShape['bad'];
+  const end = (): boolean => {
+    if (record > 0) {
+      if (!content && fields === 1) {
+        if (expected > 1) blank.push(record - 1);
+      } else if (fields !== expected) {
+        bad = { line: recordLine, fields };
+        return true;
+      }
+    }
+    record++;
+    return false;
+  };
+  const fd = openSync(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 23);
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      for (let i = 0; i < n; i++) {
+        const c = buf[i]!;
+        if (inQuote) {
+          if (quotePending) {
+            quotePending = false;
+            if (c === QUOTE) continue; // "" inside quotes
+            inQuote = false; // the quote closed the field: read c as usual
+          } else {
+            if (c === QUOTE) quotePending = true;
+            else if (c === LF) line++;
+            continue;
+          }
+        }
+        if (c === SEP) {
+          fields++;
+          content = true;
+          atStart = true;
+        } else if (c === LF) {
+          if (end()) return { bad, blank };
+          line++;
+          recordLine = line;
+          fields = 1;
+          content = false;
+          atStart = true;
+        } else if (c !== CR) {
+          if (c === QUOTE && atStart) inQuote = true;
+          content = true;
+          atStart = false;
+        }
+      }
+    }
+    if (content || fields > 1) end();
+    return { bad, blank };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Concatenation, schema, masking
+
+/** The files' tables, one below the other, columns in the first file's order. */
+function combine(p: Polars, frames: { file: InputFile; df: DataFrame }[]): DataFrame {
+  const first = frames[0]!;
+  const columns = first.df.columns;
+  const key = [...columns].sort().join('\u0000');
+  const parts: DataFrame[] = [];
+  for (const { file, df } of frames) {
+    if (df !== first.df && [...df.columns].sort().join('\u0000') !== key) {
+      const missing = columns.filter((c) => !df.columns.includes(c));
+      const extra = df.columns.filter((c) => !columns.includes(c));
+      throw new StepError(
+        STEP,
+        `${file.shown} has columns ${df.columns.join(', ')} but ${first.file.shown} has ${columns.join(', ')}` +
+          ` (${[missing.length ? `missing: ${missing.join(', ')}` : '', extra.length ? `extra: ${extra.join(', ')}` : ''].filter(Boolean).join('; ')})`,
+        { path: file.shown, missing, extra },
+      );
+    }
+    // A file with a header and no rows has no types to offer; leaving it out keeps them from widening to text.
+    if (df.height > 0) parts.push(df.columns.join('\u0000') === columns.join('\u0000') ? df : df.select(...columns));
+  }
+  if (!parts.length)
+    throw new StepError(STEP, frames.length === 1 ? `${first.file.shown} has no rows` : `none of the ${frames.length} input files has any rows`);
+  if (parts.length === 1) return parts[0]!;
+  try {
+    return p.concat(parts, { how: 'verticalRelaxed', rechunk: true });
+  } catch (err) {
+    throw new StepError(STEP, `the input files cannot be concatenated: ${firstLine(err)}`);
+  }
+}
+
+const TRUE_TEXT = ['true', 't', 'yes', 'y', '1'];
+const FALSE_TEXT = ['false', 'f', 'no', 'n', '0'];
+const DATE_TEXT = '^\\d{4}-\\d{2}-\\d{2}$';
+const DATETIME_TEXT = '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?)?$';
+// Most specific first: strptime matches a prefix, so a date-only format would drop the time of a longer value.
+const DATETIME_FORMATS = ['%Y-%m-%dT%H:%M:%S%.f', '%Y-%m-%d %H:%M:%S%.f', '%Y-%m-%dT%H:%M', '%Y-%m-%d %H:%M', '%Y-%m-%d'];
+
+type Expr = pl.Expr;
+
+/** The cast of one column to a schema type, and which of its values it could not represent. */
+function castExpr(p: Polars, df: DataFrame, name: string, to: Dtype): { value: Expr; invalid: Expr } | { error: string } {
+  const src = df.getColumn(name).dtype.variant as string;
+  const c = p.col(name);
+  const lost = (value: Expr, extra?: Expr): { value: Expr; invalid: Expr } => {
+    const invalid = c.isNotNull().and(value.isNull());
+    return { value, invalid: extra ? invalid.or(extra) : invalid };
+  };
+  const numeric = /^(U?Int\d+|Float\d+|Decimal)$/.test(src);
+  const float = /^Float/.test(src);
+  const text = src === 'String' || src === 'Utf8' || src === 'Categorical' || src === 'Enum';
+  const t = text ? c.cast(p.Utf8) : c;
+  switch (to) {
+    case 'string':
+      return { value: c.cast(p.Utf8), invalid: p.lit(false) };
+    case 'category':
+      return { value: c.cast(p.Utf8).cast(p.Categorical), invalid: p.lit(false) };
+    case 'int':
+      if (text) return lost(t.cast(p.Int64, false));
+      if (numeric || src === 'Bool') return lost(c.cast(p.Int64, false), float ? c.isNotNull().and(c.floor().eq(c).not()) : undefined);
+      break;
+    case 'float':
+      if (text || numeric || src === 'Bool') return lost(t.cast(p.Float64, false));
+      break;
+    case 'bool': {
+      if (src === 'Bool') return { value: c, invalid: p.lit(false) };
+      if (text) {
+        const low = t.str.toLowerCase();
+        return lost(p.when(low.isIn(TRUE_TEXT)).then(p.lit(true)).when(low.isIn(FALSE_TEXT)).then(p.lit(false)).otherwise(p.lit(null)).cast(p.Bool));
+      }
+      if (numeric) return lost(c.cast(p.Bool, false), c.isNotNull().and(c.isIn([0, 1]).not()));
+      break;
+    }
+    case 'date':
+      if (src === 'Date') return { value: c, invalid: p.lit(false) };
+      if (src === 'Datetime') return lost(c.cast(p.Date));
+      if (text) return lost(p.when(t.str.contains(DATE_TEXT)).then(t.str.strptime(p.Date, '%Y-%m-%d')).otherwise(p.lit(null)));
+      break;
+    case 'datetime': {
+      if (src === 'Datetime') return { value: c, invalid: p.lit(false) };
+      if (src === 'Date') return lost(c.cast(p.Datetime('us')));
+      if (text) {
+        let parsed = t.str.strptime(p.Datetime, DATETIME_FORMATS[0]);
+        for (const fmt of DATETIME_FORMATS.slice(1)) parsed = parsed.fillNull(t.str.strptime(p.Datetime, fmt));
+        return lost(p.when(t.str.contains(DATETIME_TEXT)).then(parsed).otherwise(p.lit(null)));
+      }
+      break;
+    }
+  }
+  return { error: `column \`${name}\` holds ${src} values, which cannot be cast to ${to}` };
+}
+
+/** Casts the schema's columns; a value that does not fit its type fails the step, naming the column and the value. */
+function applySchema(p: Polars, df: DataFrame, schema: Record<string, Dtype>): DataFrame {
+  const names = Object.keys(schema).sort();
+  const casts = names.map((name) => {
+    const r = castExpr(p, df, name, schema[name]!);
+    if ('error' in r) throw new StepError(STEP, `schema: ${r.error}`, { column: name });
+    return { name, ...r };
+  });
+  // One pass: for every column, how many values failed and the first of them.
+  const check = df.select(
+    ...casts.flatMap((k, i) => [
+      k.invalid.cast(p.UInt32).sum().alias(`n${i}`),
+      p.col(k.name).filter(k.invalid).first().cast(p.Utf8).alias(`e${i}`),
+    ]),
+  );
+  const row = check.row(0) as unknown[];
+  for (const [i, k] of casts.entries()) {
+    const n = Number(row[2 * i] ?? 0);
+    if (n > 0)
+      throw new StepError(
+        STEP,
+        `schema: column \`${k.name}\`: ${n} value${n === 1 ? '' : 's'} cannot be read as ${schema[k.name]}, e.g. ${JSON.stringify(row[2 * i + 1])}`,
+        { column: k.name, count: n, example: row[2 * i + 1] },
+      );
+  }
+  return df.withColumns(...casts.map((k) => k.value.alias(k.name)));
+}
+
+/** The environment variable's value; unset or empty is an error, never a default key anyone could guess. */
+function readMaskKey(env: string): string {
+  const key = process.env[env];
+  if (!key)
+    throw new StepError(
+      STEP,
+      `mask: set the environment variable ${env} to a secret key: masked values are keyed hashes, and without a secret key they could be recomputed from guesses`,
+      { env },
+    );
+  return key;
+}
+
+/** The token of one value: hex HMAC-SHA256 of its text (UTF-8) under the key. */
+export function maskToken(key: string, value: string): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
+}
+
+/**
+ * Replaces each value of the columns by its token. Each distinct value is hashed once (the same value gives the same
+ * token in every column), then the tokens are joined back on; nulls stay null.
+ */
+function maskColumns(p: Polars, df: DataFrame, columns: string[], key: string): DataFrame {
+  const VALUE = '__gitml_value__';
+  const TOKEN = '__gitml_token__';
+  const distinct = new Set<string>();
+  for (const c of columns) {
+    const values = df.select(p.col(c).cast(p.Utf8).alias(VALUE)).unique().dropNulls().getColumn(VALUE).toArray() as string[];
+    for (const v of values) distinct.add(v);
+  }
+  const values = [...distinct];
+  const tokens = p.DataFrame({ [VALUE]: values, [TOKEN]: values.map((v) => maskToken(key, v)) }, { schema: { [VALUE]: p.Utf8, [TOKEN]: p.Utf8 } });
+  const order = df.columns;
+  for (const c of columns) {
+    df = df
+      .withColumns(p.col(c).cast(p.Utf8).alias(VALUE))
+      .join(tokens, { on: VALUE, how: 'left', maintainOrder: 'left' })
+      .withColumns(p.col(TOKEN).alias(c))
+      .select(...order);
+  }
+  return df;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type pl from 'nodejs-polars';
 import { StepError } from './step-error.js';
@@ -72,15 +72,38 @@ export async function readTable(
   const p = await loadPolars();
   let df: DataFrame;
   try {
-    if (format === 'csv' || format === 'tsv') df = p.readCSV(abs, { sep: format === 'tsv' ? '\t' : ',', hasHeader: true });
-    else if (format === 'parquet') df = p.readParquet(abs);
-    else if (format === 'arrow') df = p.readIPC(abs);
-    else df = p.readJSON(abs, { format: format === 'ndjson' ? 'lines' : 'json' });
+    df = readFormat(p, abs, format);
   } catch (err) {
     throw new StepError(step, `${shown} could not be read as ${format}: ${(err as Error).message.split('\n')[0]}`, { path: shown });
   }
   if (!opts.allowEmpty && df.height === 0) throw new StepError(step, `${shown} has no rows`, { path: shown });
   return df;
+}
+
+/**
+ * Reads a file in a format, around two habits of nodejs-polars 0.26: its read functions take a path whose extension
+ * they do not expect (`data.txt` as CSV, `x.arrow`, `x.pq`) for inline content, and its NDJSON reader is missing; the
+ * scan functions take any path. Throws polars' own errors.
+ */
+export function readFormat(p: Polars, abs: string, format: TableFormat, csv: Partial<pl.ReadCsvOptions> = {}): DataFrame {
+  const ext = extname(abs).toLowerCase();
+  if (format === 'csv' || format === 'tsv') {
+    const source = ['.csv', '.tsv', '.gz', '.zst'].includes(ext) ? abs : readFileSync(abs);
+    return p.readCSV(source, { sep: format === 'tsv' ? '\t' : ',', hasHeader: true, ...csv });
+  }
+  if (format === 'parquet') return ext === '.parquet' ? p.readParquet(abs) : p.scanParquet(abs).collectSync();
+  if (format === 'ndjson') return p.scanJson(abs).collectSync();
+  if (format === 'json') return p.readJSON(ext === '.json' ? abs : readFileSync(abs), { format: 'json' });
+  try {
+    return p.scanIPC(abs).collectSync();
+  } catch (err) {
+    // The Arrow IPC stream format (no footer) has its own reader.
+    try {
+      return p.readIPCStream(readFileSync(abs));
+    } catch {
+      throw err;
+    }
+  }
 }
 
 /** Fails naming the columns that do not exist, and listing the real ones. */
