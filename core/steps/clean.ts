@@ -216,29 +216,29 @@ function treatOutliers(p: Polars, df: DataFrame, rules: Record<string, OutlierRu
   });
   const outside = (c: string, i: number): pl.Expr =>
     p.col(c).lt(p.lit(bounds[i]!.lower)).or(p.col(c).gt(p.lit(bounds[i]!.upper))).fillNull(false);
-  // Rows outside any `drop` column's bounds go first (each column counts its own); clipping then counts the values
-  // it changes in the rows that stay.
-  const dropCols = cols.filter((c) => rules[c]!.action === 'drop');
-  const clipCols = cols.filter((c) => rules[c]!.action === 'clip');
+  // Rows outside any `drop` column's bounds go first (each column counts its own); clipping then changes values in
+  // the rows that stay.
   const entry = (c: string, i: number, n: number) => {
     const { lower, upper, threshold } = bounds[i]!;
     const r = rules[c]!;
     report.outliers[c] = { method: r.method, threshold, lower, upper, ...(r.action === 'clip' ? { clipped: n } : { dropped: n }) };
   };
-  if (dropCols.length) {
-    const idx = dropCols.map((c) => cols.indexOf(c));
-    const counts = df.select(...idx.map((i) => outside(cols[i]!, i).sum().alias(`o${i}`))).row(0);
-    idx.forEach((i, k) => entry(cols[i]!, i, Number(counts[k])));
-    let drop = outside(cols[idx[0]!]!, idx[0]!);
-    for (const i of idx.slice(1)) drop = drop.or(outside(cols[i]!, i));
-    df = df.filter(drop.not());
-  }
-  if (clipCols.length) {
-    const idx = clipCols.map((c) => cols.indexOf(c));
-    const counts = df.height ? df.select(...idx.map((i) => outside(cols[i]!, i).sum().alias(`o${i}`))).row(0) : idx.map(() => 0);
-    idx.forEach((i, k) => entry(cols[i]!, i, Number(counts[k])));
+  const dropIdx = [...cols.keys()].filter((i) => rules[cols[i]!]!.action === 'drop');
+  const clipIdx = [...cols.keys()].filter((i) => rules[cols[i]!]!.action === 'clip');
+  let drop: pl.Expr | undefined;
+  for (const i of dropIdx) drop = drop ? drop.or(outside(cols[i]!, i)) : outside(cols[i]!, i);
+  // One pass counts both: rows each drop rule catches, and values clipping changes in the rows that stay.
+  const counts = df
+    .select(
+      ...dropIdx.map((i) => outside(cols[i]!, i).sum().alias(`d${i}`)),
+      ...clipIdx.map((i) => (drop ? outside(cols[i]!, i).and(drop.not()) : outside(cols[i]!, i)).sum().alias(`c${i}`)),
+    )
+    .row(0);
+  [...dropIdx, ...clipIdx].forEach((i, k) => entry(cols[i]!, i, Number(counts[k])));
+  if (drop) df = df.filter(drop.not());
+  if (clipIdx.length) {
     df = df.withColumns(
-      ...idx.map((i) => {
+      ...clipIdx.map((i) => {
         const c = cols[i]!;
         const { lower, upper } = bounds[i]!;
         const dt = df.getColumn(c).dtype;
