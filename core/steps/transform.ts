@@ -97,6 +97,7 @@ export function parseTransform(step: string, value: unknown, shown: string): Tra
   if (!isObj(value) || value.format !== TRANSFORM_FORMAT)
     damaged(`it is not a gitml transform (no \`"format": "${TRANSFORM_FORMAT}"\`)`);
   const t = value as Record<string, unknown>;
+  if (!Number.isInteger(t.version)) damaged('it has no `version`');
   if (t.version !== TRANSFORM_VERSION)
     throw new StepError(
       step,
