@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type pl from 'nodejs-polars';
@@ -21,7 +21,8 @@ interface InputFile {
  */
 export async function run(withMap: Record<string, unknown>, ctx: StepContext): Promise<void> {
   const w = withMap as unknown as IngestWith;
-  const files = expandInputs(ctx.cwd, Array.isArray(w.input) ? w.input : [w.input]);
+  const output = resolve(ctx.cwd, w.output);
+  const files = expandInputs(ctx.cwd, Array.isArray(w.input) ? w.input : [w.input], output);
   // Checked before any reading: a missing key should not cost a full read to discover.
   const maskKey = w.mask ? readMaskKey(w.mask_key_env ?? 'GITML_MASK_KEY') : undefined;
   const p = await loadPolars();
@@ -45,31 +46,38 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
     requireColumns(STEP, df, w.mask, 'mask');
     df = maskColumns(p, df, [...new Set(w.mask)], maskKey);
   }
-  writeTable(df, resolve(ctx.cwd, w.output));
+  writeTable(df, output);
 
   const notes = [
-    castNames.length ? `cast ${castNames.length} column${castNames.length === 1 ? '' : 's'}` : '',
+    castNames.length ? `cast ${count(castNames.length, 'column')}` : '',
     w.mask ? `masked ${w.mask.join(', ')}` : '',
-    blankLines ? `skipped ${blankLines} blank line${blankLines === 1 ? '' : 's'}` : '',
+    blankLines ? `skipped ${count(blankLines, 'blank line')}` : '',
   ].filter(Boolean);
   ctx.log(
-    `ingest: ${df.height} rows, ${df.width} columns from ${files.length} file${files.length === 1 ? '' : 's'} -> ${w.output}` +
+    `ingest: ${count(df.height, 'row')}, ${count(df.width, 'column')} from ${count(files.length, 'file')} -> ${w.output}` +
       (notes.length ? ` (${notes.join('; ')})` : ''),
   );
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs: files and globs
 
 const WILDCARD = /[*?[\]{}]/;
 
-/** Every entry expanded relative to `cwd`: a glob to its matches, sorted; a file listed twice is read once. */
-export function expandInputs(cwd: string, entries: string[]): InputFile[] {
+/**
+ * Every entry expanded relative to `cwd`: a glob to its matches, sorted; a file listed twice is read once. A glob
+ * never matches `output` (a rerun would read its own last result); naming it outright is an error.
+ */
+export function expandInputs(cwd: string, entries: string[], output: string): InputFile[] {
   const out: InputFile[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
-    const matches = WILDCARD.test(entry) ? globFiles(cwd, entry) : [entry];
+    const glob = WILDCARD.test(entry);
+    const matches = glob ? globFiles(cwd, entry).filter((m) => resolve(cwd, m) !== output) : [entry];
     if (!matches.length) throw new StepError(STEP, `input \`${entry}\` matches no file`, { input: entry });
+    if (!glob && resolve(cwd, entry) === output) throw new StepError(STEP, `input \`${entry}\` is also the output`, { input: entry });
     for (const shown of matches) {
       const abs = resolve(cwd, shown);
       if (seen.has(abs)) continue;
@@ -484,7 +492,7 @@ function readMaskKey(env: string): string {
 }
 
 /** The token of one value: hex HMAC-SHA256 of its text (UTF-8) under the key. */
-export function maskToken(key: string, value: string): string {
+export function maskToken(key: KeyObject | string, value: string): string {
   return createHmac('sha256', key).update(value, 'utf8').digest('hex');
 }
 
@@ -501,7 +509,8 @@ function maskColumns(p: Polars, df: DataFrame, columns: string[], key: string): 
     for (const v of values) distinct.add(v);
   }
   const values = [...distinct];
-  const tokens = p.DataFrame({ [VALUE]: values, [TOKEN]: values.map((v) => maskToken(key, v)) }, { schema: { [VALUE]: p.Utf8, [TOKEN]: p.Utf8 } });
+  const secret = createSecretKey(Buffer.from(key, 'utf8'));
+  const tokens = p.DataFrame({ [VALUE]: values, [TOKEN]: values.map((v) => maskToken(secret, v)) }, { schema: { [VALUE]: p.Utf8, [TOKEN]: p.Utf8 } });
   const order = df.columns;
   for (const c of columns) {
     df = df

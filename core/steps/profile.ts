@@ -71,10 +71,12 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
   if (w.html && html !== undefined) writeText(resolve(ctx.cwd, w.html), html);
   const numeric = Object.values(profile.columns).filter((c) => c.histogram).length;
   ctx.log(
-    `profile: ${profile.rows} rows, ${df.width} columns (${numeric} numeric) -> ${w.output}${w.html ? `, ${w.html}` : ''}` +
-      (profile.label ? `; label \`${profile.label.column}\`: ${Object.keys(profile.label.classes).length} classes` : ''),
+    `profile: ${count(profile.rows, 'row')}, ${count(df.width, 'column')} (${numeric} numeric) -> ${w.output}${w.html ? `, ${w.html}` : ''}` +
+      (profile.label ? `; label \`${profile.label.column}\`: ${count(Object.keys(profile.label.classes).length, 'class', 'classes')}` : ''),
   );
 }
+
+const count = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 ? noun : nouns}`;
 
 type Kind = 'numeric' | 'temporal' | 'top' | 'null' | 'other';
 

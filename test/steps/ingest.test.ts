@@ -179,6 +179,8 @@ describe('gitml/data/ingest', () => {
     const step = fx.gitml('step', 'ingest', '--with', JSON.stringify({ input: ['a.csv', 'nope.csv'], output: 'out/missing.parquet' }));
     expect(step.code).toBe(1);
     expect(step.stderr).toContain('ingest: nope.csv does not exist');
+    const self = fx.gitml('step', 'ingest', '--with', JSON.stringify({ input: 'out/x.parquet', output: 'out/x.parquet' }));
+    expect(self.stderr).toContain('ingest: input `out/x.parquet` is also the output');
 
     // `format` reads a file whatever its extension says.
     fx.write('ml.yaml', `stages:\n${stage('unknown', '{input: data.txt, output: out/unknown.parquet, format: csv}')}`);
