@@ -248,11 +248,19 @@ function readCsv(p: Polars, f: InputFile, format: 'csv' | 'tsv', asText: string[
   }
   const last = df.columns[df.width - 1];
   if (df.width < 2 || df.height === 0 || last === undefined || df.getColumn(last).nullCount() === 0) return { df, blankLines: 0 };
-  const shape = scanCsv(f.abs, sep, df.width);
+  const ROW = '__gitml_row__';
+  // The rows that could be short: a file without quotes has one row per line, so only those lines need counting.
+  const suspects = df
+    .select(p.col(last).isNull().alias('null'))
+    .withRowIndex(ROW)
+    .filter(p.col('null'))
+    .getColumn(ROW)
+    .toArray()
+    .map(Number);
+  const shape = scanCsvLines(f.abs, sep, df.width, suspects) ?? scanCsv(f.abs, sep, df.width);
   if (shape.bad) throw raggedError(f, shape.bad, df.columns);
   if (!shape.blank.length) return { df, blankLines: 0 };
   const blank = shape.blank.filter((i) => i < df!.height);
-  const ROW = '__gitml_row__';
   df = df
     .withRowIndex(ROW)
     .filter(p.col(ROW).isIn(blank).not())
@@ -352,6 +360,54 @@ export function scanCsv(abs: string, sep: string, expected: number): CsvShape {
     }
     if (content || fields > 1) end();
     return { bad, blank };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `scanCsv` for a file without quote characters, looking only at the given data rows (ascending): with no quotes,
+ * data row i is line i + 2, so lines are found with native `indexOf` and only those rows' fields are counted.
+ * `undefined` when the file has a quote after all (the caller then scans it in full).
+ */
+export function scanCsvLines(abs: string, sep: string, expected: number, rows: number[]): CsvShape | undefined {
+  const SEP = sep.charCodeAt(0);
+  const blank: number[] = [];
+  let next = 0;
+  let line = 1; // of the line starting at `pos`
+  const fd = openSync(abs, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 23);
+    let carry = Buffer.alloc(0);
+    for (let eof = false; !eof && next < rows.length; ) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      eof = n === 0;
+      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      if (buf.indexOf(QUOTE) >= 0) return undefined;
+      let pos = 0;
+      while (pos < buf.length) {
+        let end = buf.indexOf(LF, pos);
+        if (end < 0) {
+          if (!eof) break; // the rest of this line comes with the next chunk
+          end = buf.length;
+        }
+        if (line - 2 === rows[next]) {
+          const row = rows[next++]!;
+          const stop = end > pos && buf[end - 1] === CR ? end - 1 : end;
+          if (stop === pos) blank.push(row);
+          else {
+            let fields = 1;
+            for (let i = buf.indexOf(SEP, pos); i >= 0 && i < stop; i = buf.indexOf(SEP, i + 1)) fields++;
+            if (fields !== expected) return { bad: { line, fields }, blank };
+          }
+          if (next === rows.length) return { blank };
+        }
+        line++;
+        pos = end + 1;
+      }
+      carry = Buffer.from(buf.subarray(Math.min(pos, buf.length)));
+    }
+    return { blank };
   } finally {
     closeSync(fd);
   }
