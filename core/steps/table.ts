@@ -92,8 +92,10 @@ export function readFormat(p: Polars, abs: string, format: TableFormat, csv: Par
     return p.readCSV(source, { sep: format === 'tsv' ? '\t' : ',', hasHeader: true, ...csv });
   }
   if (format === 'parquet') return ext === '.parquet' ? p.readParquet(abs) : p.scanParquet(abs).collectSync();
-  if (format === 'ndjson') return p.scanJson(abs).collectSync();
-  if (format === 'json') return p.readJSON(ext === '.json' ? abs : readFileSync(abs), { format: 'json' });
+  // JSON types come from every record (null: all of them): by default a key first seen late is an error or, in
+  // NDJSON, silently dropped.
+  if (format === 'ndjson') return p.scanJson(abs, { inferSchemaLength: null }).collectSync();
+  if (format === 'json') return p.readJSON(ext === '.json' ? abs : readFileSync(abs), { format: 'json', inferSchemaLength: null });
   try {
     return p.scanIPC(abs).collectSync();
   } catch (err) {
