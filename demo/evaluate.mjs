@@ -1,21 +1,21 @@
 // Score the trained model on the held-out split: summary metrics plus an ROC curve.
 import fs from 'node:fs';
+import { readRows } from './table.mjs';
 
 const LABEL = 'churned';
 const model = JSON.parse(fs.readFileSync('models/model.json', 'utf8'));
-const [header, ...lines] = fs.readFileSync('data/prepared/test.csv', 'utf8').trim().split(/\r?\n/);
-const columns = header.split(',');
-const rows = lines.map((line) => {
-  const cells = line.split(',').map(Number);
-  return Object.fromEntries(columns.map((c, i) => [c, cells[i]]));
-});
+const rows = readRows('data/features/test.parquet').map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])));
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const scores = rows.map((r) => sigmoid(model.features.reduce((s, f) => s + model.weights[f] * r[f], model.bias)));
 const labels = rows.map((r) => r[LABEL]);
 const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
-let tp = 0, fp = 0, tn = 0, fn = 0, loss = 0;
+let tp = 0,
+  fp = 0,
+  tn = 0,
+  fn = 0,
+  loss = 0;
 const EPS = 1e-15; // clip probabilities so log(0) never happens
 scores.forEach((p, i) => {
   const pred = p >= 0.5 ? 1 : 0;
@@ -42,7 +42,8 @@ const P = labels.filter((l) => l === 1).length || 1;
 const N = labels.length - labels.filter((l) => l === 1).length || 1;
 const order = scores.map((s, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
 const roc = [{ fpr: 0, tpr: 0, threshold: 1 }];
-let cTp = 0, cFp = 0;
+let cTp = 0,
+  cFp = 0;
 for (let k = 0; k < order.length; k++) {
   const i = order[k];
   labels[i] === 1 ? cTp++ : cFp++;

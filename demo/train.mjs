@@ -1,6 +1,7 @@
 // Fit a logistic regression with full-batch gradient descent.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readRows } from './table.mjs';
 
 const LABEL = 'churned';
 const { values } = parseArgs({
@@ -13,20 +14,15 @@ if (!(lr > 0) || !Number.isInteger(epochs) || epochs < 1 || !(l2 >= 0)) {
   throw new Error(`bad hyperparameters: --lr ${values.lr} --epochs ${values.epochs} --l2 ${values.l2}`);
 }
 
-const [header, ...lines] = fs.readFileSync('data/prepared/train.csv', 'utf8').trim().split(/\r?\n/);
-const columns = header.split(',');
-const features = columns.filter((c) => c !== LABEL);
-const labelIdx = columns.indexOf(LABEL);
-const X = [], y = [];
-for (const line of lines) {
-  const cells = line.split(',').map(Number);
-  y.push(cells[labelIdx]);
-  X.push(cells.filter((_, i) => i !== labelIdx));
-}
+const rows = readRows('data/features/train.parquet');
+const features = Object.keys(rows[0]).filter((c) => c !== LABEL);
+const X = rows.map((r) => features.map((f) => Number(r[f])));
+const y = rows.map((r) => Number(r[LABEL]));
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const EPS = 1e-15; // clip probabilities so log(0) never happens
-const n = X.length, d = features.length;
+const n = X.length,
+  d = features.length;
 // Zero initialisation: no randomness needed, and the result is fully deterministic.
 const w = new Array(d).fill(0);
 let b = 0;
@@ -34,7 +30,8 @@ const logEvery = Math.max(1, Math.round(epochs / 5));
 
 for (let epoch = 1; epoch <= epochs; epoch++) {
   const gw = new Array(d).fill(0);
-  let gb = 0, loss = 0;
+  let gb = 0,
+    loss = 0;
   for (let i = 0; i < n; i++) {
     const p = sigmoid(X[i].reduce((s, x, j) => s + x * w[j], b));
     const err = p - y[i];

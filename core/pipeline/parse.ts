@@ -221,14 +221,14 @@ class Context {
   }
 
   /** Interpolates every string (and map key) in a stage body. */
-  interpDeep(value: unknown, path: KeyPath, scopes: Scopes, paramRefs: string[]): unknown {
-    if (typeof value === 'string') return this.interp(value, path, scopes, paramRefs) ?? value;
-    if (Array.isArray(value)) return value.map((v, i) => this.interpDeep(v, [...path, i], scopes, paramRefs));
+  interpDeep(value: unknown, path: KeyPath, scopes: Scopes, paramRefs: string[], keepType = false): unknown {
+    if (typeof value === 'string') return this.interp(value, path, scopes, paramRefs, keepType) ?? value;
+    if (Array.isArray(value)) return value.map((v, i) => this.interpDeep(v, [...path, i], scopes, paramRefs, keepType));
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
         const key = String(this.interp(k, [...path, k], scopes, paramRefs) ?? k);
-        out[key] = this.interpDeep(v, [...path, k], scopes, paramRefs);
+        out[key] = this.interpDeep(v, [...path, k], scopes, paramRefs, keepType);
       }
       return out;
     }
@@ -281,7 +281,10 @@ class Context {
     const { name, body: rawBody, bodyPath } = instance;
     const before = this.problems.length;
     const paramRefs: string[] = [...instance.paramRefs];
-    const body = this.interpDeep(rawBody, bodyPath, scopes, paramRefs) as StageBody;
+    const { with: rawWith, ...rest } = rawBody as StageBody;
+    const body = this.interpDeep(rest, bodyPath, scopes, paramRefs) as StageBody;
+    // A step setting that is only `${...}` keeps the value's type (`seed: ${split.seed}` stays a number).
+    if (rawWith !== undefined) body.with = this.interpDeep(rawWith, [...bodyPath, 'with'], scopes, paramRefs, true) as StageBody['with'];
 
     const wdir = workspacePath('.', body.wdir ?? '.');
     if (wdir === undefined) this.problem([...bodyPath, 'wdir'], `\`${body.wdir}\` leaves the workspace`);

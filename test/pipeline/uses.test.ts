@@ -90,6 +90,27 @@ describe('uses: built-in steps in ml.yaml', () => {
     expect(stageStatus(a, lock, () => hash).changed).toBe(false);
   });
 
+  it('keeps the type of a setting that is only ${...}, and tracks the param', () => {
+    const { pipeline, problems } = parsePipeline(
+      `stages:
+  s:
+    uses: gitml/data/split
+    with:
+      input: d.parquet
+      outputs: {train: a.parquet, test: b.parquet}
+      fractions:
+        train: \${split.train}
+        test: 0.25
+      seed: \${split.seed}
+`,
+      (p) => (p === 'params.yaml' ? 'split:\n  train: 0.75\n  seed: 7\n' : null),
+    );
+    expect(problems).toEqual([]);
+    const s = pipeline!.stages[0]!;
+    expect(s.with).toMatchObject({ fractions: { train: 0.75, test: 0.25 }, seed: 7 });
+    expect(s.params).toEqual({ 'params.yaml': { 'split.seed': 7, 'split.train': 0.75 } });
+  });
+
   it('leaves the key of a cmd stage without a `with` field', () => {
     const s = parse('stages:\n  a:\n    cmd: echo\n').pipeline!.stages[0]!;
     expect('with' in stageKeyRecord(s, new Map())).toBe(false);
