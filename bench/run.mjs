@@ -4,7 +4,7 @@
 // temporary directory and removed afterwards. Needs a built dist/ (npm install builds it).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +196,12 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+// With --only, the other groups' figures from the last full run stay in the file.
+if (only && existsSync(join(ROOT, 'bench/results.json'))) {
+  const previous = JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')).results ?? [];
+  const fresh = new Set(results.map((r) => `${r.name}\0${r.baseline}`));
+  results.unshift(...previous.filter((r) => !fresh.has(`${r.name}\0${r.baseline}`)));
+}
 const out = {
   date: new Date().toISOString(),
   machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
