@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type pl from 'nodejs-polars';
+import { readCsv } from './csv.js';
 import { StepError } from './step-error.js';
 
 export type Polars = typeof pl;
@@ -45,7 +46,8 @@ export function formatOf(path: string): TableFormat | undefined {
 
 /**
  * Reads a table. A missing file, an unknown extension and unreadable content are `StepError`s naming the file; an
- * empty table is one too unless `allowEmpty`.
+ * empty table is one too unless `allowEmpty`. CSV and TSV are read strictly: a line with too many or too few fields
+ * fails naming the file and the line, and blank lines are skipped.
  */
 export async function readTable(
   step: string,
@@ -72,8 +74,9 @@ export async function readTable(
   const p = await loadPolars();
   let df: DataFrame;
   try {
-    df = readFormat(p, abs, format);
+    df = format === 'csv' || format === 'tsv' ? readCsv(p, abs, { step, shown, format }).df : readFormat(p, abs, format);
   } catch (err) {
+    if (err instanceof StepError) throw err;
     throw new StepError(step, `${shown} could not be read as ${format}: ${(err as Error).message.split('\n')[0]}`, { path: shown });
   }
   if (!opts.allowEmpty && df.height === 0) throw new StepError(step, `${shown} has no rows`, { path: shown });
@@ -81,16 +84,13 @@ export async function readTable(
 }
 
 /**
- * Reads a file in a format, around two habits of nodejs-polars 0.26: its read functions take a path whose extension
- * they do not expect (`data.txt` as CSV, `x.arrow`, `x.pq`) for inline content, and its NDJSON reader is missing; the
- * scan functions take any path. Throws polars' own errors.
+ * Reads a file in a binary or JSON format, around two habits of nodejs-polars 0.26: its read functions take a path
+ * whose extension they do not expect (`x.arrow`, `x.pq`) for inline content, and its NDJSON reader is missing; the
+ * scan functions take any path. Throws polars' own errors. CSV and TSV are `readCsv`'s (./csv.ts): polars alone reads
+ * a ragged line without a word.
  */
-export function readFormat(p: Polars, abs: string, format: TableFormat, csv: Partial<pl.ReadCsvOptions> = {}): DataFrame {
+export function readFormat(p: Polars, abs: string, format: Exclude<TableFormat, 'csv' | 'tsv'>): DataFrame {
   const ext = extname(abs).toLowerCase();
-  if (format === 'csv' || format === 'tsv') {
-    const source = ['.csv', '.tsv', '.gz', '.zst'].includes(ext) ? abs : readFileSync(abs);
-    return p.readCSV(source, { sep: format === 'tsv' ? '\t' : ',', hasHeader: true, ...csv });
-  }
   if (format === 'parquet') return ext === '.parquet' ? p.readParquet(abs) : p.scanParquet(abs).collectSync();
   // JSON types come from every record (null: all of them): by default a key first seen late is an error or, in
   // NDJSON, silently dropped.
