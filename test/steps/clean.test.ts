@@ -2,6 +2,7 @@ import pl from 'nodejs-polars';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { mean, quantile, std, values } from '../helpers/stats.js';
 
 /** 50 rows with nulls, outliers and ties, plus exact copies of three of them; expected values are computed in plain JS. */
 interface Row {
@@ -44,20 +45,6 @@ function workspace(withText: string, data = rows()): Fixture {
   return makeFixture({ 'ml.yaml': pipeline(withText), 'data/raw.csv': csv(data) });
 }
 const records = (fx: Fixture, path: string) => pl.readParquet(join(fx.dir, path)).toRecords() as Record<string, unknown>[];
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / (xs.length - 1));
-};
-/** Linear interpolation between the closest ranks (numpy's default). */
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * ((s[Math.ceil(h)] ?? s[lo]!) - s[lo]!);
-};
-const values = <T>(xs: (T | null)[]) => xs.filter((v): v is T => v !== null);
 
 describe('gitml/data/clean', () => {
   it('casts, deduplicates, drops nulls, treats outliers and imputes in that order, with a report of each', () => {
@@ -155,7 +142,8 @@ describe('gitml/data/clean', () => {
 
   it('fails with a clear message, exit 1 and no output for bad settings and data', () => {
     const data = rows().map((row) => ({ ...row, cat: null }));
-    const stage = (name: string, w: string) => `  ${name}:\n    uses: gitml/data/clean\n    with: {input: data/raw.csv, output: out/${name}.parquet, report: out/${name}.json, ${w}}\n`;
+    const stage = (name: string, w: string) =>
+      `  ${name}:\n    uses: gitml/data/clean\n    with: {input: data/raw.csv, output: out/${name}.parquet, report: out/${name}.json, ${w}}\n`;
     const fx = makeFixture({
       'data/raw.csv': csv(data),
       'ml.yaml': `stages:\n${[
@@ -187,7 +175,9 @@ describe('gitml/data/clean', () => {
     const fx = workspace(`{input: data/raw.csv, output: out.parquet, cast: {x: float}, impute: {x: mean}}`, data);
     const r = fx.gitml('repro');
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain('impute: column `x` has no values (every row is null), so it has no mean; impute a constant instead');
+    expect(r.stdout + r.stderr).toContain(
+      'impute: column `x` has no values (every row is null), so it has no mean; impute a constant instead',
+    );
     expect(fx.exists('out.parquet')).toBe(false);
     fx.write('ml.yaml', pipeline(`{input: data/raw.csv, output: out.parquet, cast: {x: float}, impute: {x: -1.5}}`));
     expect(fx.gitml('repro').code).toBe(0);

@@ -24,13 +24,17 @@ describe('readCsv', () => {
   });
 
   it('fails on a line with fewer fields than the header, naming the file and the line', () => {
-    expect(() => read('short.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n')).toThrow('test: short.csv, line 3: 2 fields where the header has 3 (a, b, c)');
+    expect(() => read('short.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n')).toThrow(
+      'test: short.csv, line 3: 2 fields where the header has 3 (a, b, c)',
+    );
     // A short row whose last field is empty on purpose is not short: `4,5,` has three fields.
     expect(read('empty-last.csv', 'a,b,c\n1,2,3\n4,5,\n').df.toRecords()).toEqual([
       { a: 1, b: 2, c: 3 },
       { a: 4, b: 5, c: null },
     ]);
-    expect(() => read('short.tsv', 'a\tb\tc\n1\t2\t3\n4\t5\n', 'tsv')).toThrow('test: short.tsv, line 3: 2 fields where the header has 3 (a, b, c)');
+    expect(() => read('short.tsv', 'a\tb\tc\n1\t2\t3\n4\t5\n', 'tsv')).toThrow(
+      'test: short.tsv, line 3: 2 fields where the header has 3 (a, b, c)',
+    );
   });
 
   it('reads a quoted field holding the separator, a quote and a newline as one field, and counts lines past it', () => {
@@ -40,8 +44,12 @@ describe('readCsv', () => {
       { id: 2, note: 'plain', v: 4 },
     ]);
     // The quoted newline is a line of the file: the short row below starts on line 5.
-    expect(() => read('quoted-short.csv', `${quoted}3,only two\n`)).toThrow('test: quoted-short.csv, line 5: 2 fields where the header has 3 (id, note, v)');
-    expect(() => read('quoted-long.csv', `${quoted}3,x,4,5\n`)).toThrow('test: quoted-long.csv, line 5: 4 fields where the header has 3 (id, note, v)');
+    expect(() => read('quoted-short.csv', `${quoted}3,only two\n`)).toThrow(
+      'test: quoted-short.csv, line 5: 2 fields where the header has 3 (id, note, v)',
+    );
+    expect(() => read('quoted-long.csv', `${quoted}3,x,4,5\n`)).toThrow(
+      'test: quoted-long.csv, line 5: 4 fields where the header has 3 (id, note, v)',
+    );
   });
 
   it('skips blank lines and counts them, in LF and CRLF files', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { mean, std, quantile, values } from '../helpers/stats.js';
 
 /** 40 rows; every fitted parameter and transformed value below is computed from these arrays in plain JS. */
 interface Row {
@@ -30,25 +31,14 @@ function rows(n = 40): Row[] {
   }));
 }
 const COLS: (keyof Row)[] = ['id', 'a', 'b', 's', 'o', 'q', 'e', 'l', 'c'];
-const csv = (data: Row[], cols: (keyof Row)[] = COLS) => `${cols.join(',')}\n${data.map((r) => cols.map((c) => r[c] ?? '').join(',')).join('\n')}\n`;
+const csv = (data: Row[], cols: (keyof Row)[] = COLS) =>
+  `${cols.join(',')}\n${data.map((r) => cols.map((c) => r[c] ?? '').join(',')).join('\n')}\n`;
 
 const WITH = `{input: data/raw.csv, output: data/features.parquet, transform: models/transform.json,
       standardize: [a, l], normalize: [b], one_hot: [s], ordinal: [o], bucketize: {q: 4, e: [-5, 0, 12.5]}, log: [l]}`;
 const pipeline = (w: string) => `stages:\n  features:\n    uses: gitml/data/features\n    with: ${w}\n`;
 const records = (fx: Fixture, path: string) => pl.readParquet(join(fx.dir, path)).toRecords() as Record<string, unknown>[];
 
-const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, v) => s + (v - m) ** 2, 0) / (xs.length - 1));
-};
-const quantile = (xs: number[], p: number) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const h = (s.length - 1) * p;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * (s[Math.ceil(h)]! - s[lo]!);
-};
-const values = <T>(xs: (T | null)[]) => xs.filter((v): v is T => v !== null);
 const bucket = (x: number | null, edges: number[]) => (x === null ? null : edges.filter((e) => x >= e).length);
 
 describe('gitml/data/features', () => {
@@ -61,7 +51,12 @@ describe('gitml/data/features', () => {
     const a = values(data.map((d) => d.a));
     const logs = data.map((d) => Math.log1p(d.l));
     const bs = data.map((d) => d.b);
-    const qEdges = [0.25, 0.5, 0.75].map((p) => quantile(data.map((d) => d.q), p));
+    const qEdges = [0.25, 0.5, 0.75].map((p) =>
+      quantile(
+        data.map((d) => d.q),
+        p,
+      ),
+    );
     const outCols = ['id', 'a', 'b', 's_blue', 's_green', 's_red', 'o', 'q', 'e', 'l', 'c'];
 
     const t = JSON.parse(fx.read('models/transform.json'));
@@ -171,7 +166,10 @@ describe('gitml/data/features', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('transform file cut.json is damaged: not valid JSON');
 
-    fx.write('bad.json', JSON.stringify({ ...t, columns: { ...t.columns, a: { ...t.columns.a, ops: [{ op: 'standardize', mean: 1, std: 0 }] } } }));
+    fx.write(
+      'bad.json',
+      JSON.stringify({ ...t, columns: { ...t.columns, a: { ...t.columns.a, ops: [{ op: 'standardize', mean: 1, std: 0 }] } } }),
+    );
     r = apply('bad.json');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('transform file bad.json is damaged: `columns.a.ops[0]` needs a finite mean and a non-zero std');

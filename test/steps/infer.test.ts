@@ -40,7 +40,9 @@ describe('gitml data infer', () => {
     const fx = makeFixture({ 'data/ref.csv': csv(data) });
     const r = fx.gitml('data', 'infer', 'data/ref.csv');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^# Expectations for gitml\/data\/validate, inferred by `gitml data infer` from data\/ref\.csv\n# \(120 rows, 7 columns\)\. Review them/);
+    expect(r.stdout).toMatch(
+      /^# Expectations for gitml\/data\/validate, inferred by `gitml data infer` from data\/ref\.csv\n# \(120 rows, 7 columns\)\. Review them/,
+    );
     // One line per column, in the data's order.
     expect(r.stdout).toContain('\n  user_id: {type: int, not_null: true, unique: true, min: 1000, max: 1357}\n');
 
@@ -54,7 +56,12 @@ describe('gitml data infer', () => {
         user_id: { type: 'int', not_null: true, unique: true, min: 1000, max: 1000 + (N - 1) * 3 },
         // 2 nulls in 120: allowed up to twice that share.
         color: { type: 'string', not_null: { mostly: Math.floor(100 * (1 - (2 * colorNulls) / N)) / 100 }, in: [...COLORS].sort() },
-        price: { type: 'float', not_null: { mostly: Math.floor(100 * (1 - (2 * priceNulls) / N)) / 100 }, min: Math.min(...prices), max: Math.max(...prices) },
+        price: {
+          type: 'float',
+          not_null: { mostly: Math.floor(100 * (1 - (2 * priceNulls) / N)) / 100 },
+          min: Math.min(...prices),
+          max: Math.max(...prices),
+        },
         qty: { type: 'int', not_null: true, min: Math.min(...data.map((d) => d.qty)), max: Math.max(...data.map((d) => d.qty)) },
         // ISO dates in a CSV are text that parses as dates; no value set for them.
         day: { type: 'date', not_null: true },

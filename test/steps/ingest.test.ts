@@ -18,15 +18,17 @@ function rows(from: number, n: number): Row[] {
     return {
       id: i,
       name: i % 7 === 3 ? null : ['ann', 'bob', 'cy, jr', 'dee'][i % 4]!,
-      score: i % 5 === 1 ? null : (i * 13) % 40 / 4,
+      score: i % 5 === 1 ? null : ((i * 13) % 40) / 4,
       day: `2022-05-${String((i % 28) + 1).padStart(2, '0')}`,
-      zip: String(i * 37 % 1000).padStart(5, '0'),
+      zip: String((i * 37) % 1000).padStart(5, '0'),
     };
   });
 }
-const cell = (v: unknown, sep: string) => (v === null ? '' : typeof v === 'string' && (v.includes(sep) || v.includes('"')) ? `"${v.replace(/"/g, '""')}"` : String(v));
+const cell = (v: unknown, sep: string) =>
+  v === null ? '' : typeof v === 'string' && (v.includes(sep) || v.includes('"')) ? `"${v.replace(/"/g, '""')}"` : String(v);
 /** A delimited file with the columns in the given order. */
-const delimited = (data: Row[], cols: (keyof Row)[], sep = ',') => `${cols.join(sep)}\n${data.map((r) => cols.map((c) => cell(r[c], sep)).join(sep)).join('\n')}\n`;
+const delimited = (data: Row[], cols: (keyof Row)[], sep = ',') =>
+  `${cols.join(sep)}\n${data.map((r) => cols.map((c) => cell(r[c], sep)).join(sep)).join('\n')}\n`;
 const COLS: (keyof Row)[] = ['id', 'name', 'score', 'day', 'zip'];
 
 const stage = (name: string, w: string, extra = '') => `  ${name}:\n    uses: gitml/data/ingest\n${extra}    with: ${w}\n`;
@@ -49,7 +51,11 @@ describe('gitml/data/ingest', () => {
       'raw/notes.txt': 'not matched by the glob\n',
     });
     // Typed files: score as float, columns in another order.
-    const typed = (data: Row[]) => pl.DataFrame(data.map((r) => ({ day: r.day, zip: r.zip, id: r.id, name: r.name, score: r.score })), { schema: { day: pl.Utf8, zip: pl.Utf8, id: pl.Int64, name: pl.Utf8, score: pl.Float64 } });
+    const typed = (data: Row[]) =>
+      pl.DataFrame(
+        data.map((r) => ({ day: r.day, zip: r.zip, id: r.id, name: r.name, score: r.score })),
+        { schema: { day: pl.Utf8, zip: pl.Utf8, id: pl.Int64, name: pl.Utf8, score: pl.Float64 } },
+      );
     typed(parts[6]!).writeParquet(join(fx.dir, 'extra/g.parquet'));
     typed(parts[5]!).writeIPC(join(fx.dir, 'extra/f.arrow'));
     const r = fx.gitml('repro');

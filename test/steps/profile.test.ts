@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeFixture } from '../helpers/fixture.js';
+import { mean, std, quantile, values } from '../helpers/stats.js';
 
 /** 60 rows with nulls, ties and a constant; every statistic below is computed from these arrays in plain JS. */
 const N = 60;
@@ -40,26 +41,16 @@ const PIPELINE = (bins = BINS) => `stages:
     with: {input: data.parquet, output: reports/profile.json, html: reports/profile.html, label: label, bins: ${bins}, top: ${TOP}}
 `;
 
-const values = <T>(xs: (T | null)[]) => xs.filter((v): v is T => v !== null);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / (xs.length - 1));
-};
-/** Linear interpolation between the closest ranks (numpy's default). */
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * (s[Math.ceil(h)]! - s[lo]!);
-};
 /** Bin k holds edges[k] <= x < edges[k+1]; the last bin holds its upper edge too. */
 const histogram = (xs: number[], bins: number) => {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   if (lo === hi) return { edges: [lo, hi], counts: [xs.length] };
   const edges = Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + ((hi - lo) / bins) * k));
-  const counts = Array.from({ length: bins }, (_, k) => xs.filter((x) => x >= edges[k]! && (k === bins - 1 ? x <= hi : x < edges[k + 1]!)).length);
+  const counts = Array.from(
+    { length: bins },
+    (_, k) => xs.filter((x) => x >= edges[k]! && (k === bins - 1 ? x <= hi : x < edges[k + 1]!)).length,
+  );
   return { edges, counts };
 };
 const top = <T>(xs: T[], n: number) => {
@@ -77,7 +68,9 @@ describe('gitml/data/profile', () => {
     const fx = makeFixture({ 'ml.yaml': PIPELINE(), 'raw.csv': csv(data) });
     const r = fx.gitml('repro');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('profile: 60 rows, 8 columns (4 numeric) -> reports/profile.json, reports/profile.html; label `label`: 3 classes');
+    expect(r.stdout).toContain(
+      'profile: 60 rows, 8 columns (4 numeric) -> reports/profile.json, reports/profile.html; label `label`: 3 classes',
+    );
     const p = JSON.parse(fx.read('reports/profile.json'));
     expect(p.rows).toBe(N);
     expect(Object.keys(p.columns)).toEqual(COLS);
@@ -86,7 +79,13 @@ describe('gitml/data/profile', () => {
       const xs = values(data.map((d) => d[name]));
       const c = p.columns[name];
       expect(c.type).toBe(name === 'y' ? 'float' : 'int');
-      expect(c).toMatchObject({ count: xs.length, nulls: N - xs.length, distinct: new Set(xs).size, min: Math.min(...xs), max: Math.max(...xs) });
+      expect(c).toMatchObject({
+        count: xs.length,
+        nulls: N - xs.length,
+        distinct: new Set(xs).size,
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+      });
       expect(c.mean).toBeCloseTo(mean(xs), 10);
       expect(c.std).toBeCloseTo(std(xs), 10);
       expect(Object.keys(c.quantiles)).toEqual(['0.05', '0.25', '0.5', '0.75', '0.95']);
@@ -112,8 +111,23 @@ describe('gitml/data/profile', () => {
     });
 
     const cities = values(data.map((d) => d.city));
-    expect(p.columns.city).toEqual({ type: 'string', count: cities.length, nulls: N - cities.length, distinct: new Set(cities).size, top: top(cities, TOP) });
-    expect(p.columns.flag).toEqual({ type: 'bool', count: N, nulls: 0, distinct: 2, top: top(data.map((d) => d.flag), TOP) });
+    expect(p.columns.city).toEqual({
+      type: 'string',
+      count: cities.length,
+      nulls: N - cities.length,
+      distinct: new Set(cities).size,
+      top: top(cities, TOP),
+    });
+    expect(p.columns.flag).toEqual({
+      type: 'bool',
+      count: N,
+      nulls: 0,
+      distinct: 2,
+      top: top(
+        data.map((d) => d.flag),
+        TOP,
+      ),
+    });
     const days = data.map((d) => d.day).sort();
     expect(p.columns.day).toEqual({ type: 'date', count: N, nulls: 0, distinct: new Set(days).size, min: days[0], max: days[N - 1] });
 
@@ -144,7 +158,8 @@ describe('gitml/data/profile', () => {
 
   it('fails with a clear message, exit 1 and no output for a missing label column, an unlabelled label and an empty dataset', () => {
     const data = rows().map((r) => ({ ...r, label: null }));
-    const stage = (name: string, w: string) => `  ${name}:\n    uses: gitml/data/profile\n    with: {output: out/${name}.json, html: out/${name}.html, ${w}}\n`;
+    const stage = (name: string, w: string) =>
+      `  ${name}:\n    uses: gitml/data/profile\n    with: {output: out/${name}.json, html: out/${name}.html, ${w}}\n`;
     const fx = makeFixture({
       'ml.yaml': `stages:\n${[
         stage('nolabel', 'input: raw.csv, label: target'),

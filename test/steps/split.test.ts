@@ -48,7 +48,11 @@ function read(fx: Fixture, path: string): Row[] {
   }
   return pl.readParquet(join(fx.dir, path)).toRecords() as unknown as Row[];
 }
-const parts = (fx: Fixture, dir: string, valExt = 'parquet') => [read(fx, `${dir}/train.parquet`), read(fx, `${dir}/val.${valExt}`), read(fx, `${dir}/test.parquet`)];
+const parts = (fx: Fixture, dir: string, valExt = 'parquet') => [
+  read(fx, `${dir}/train.parquet`),
+  read(fx, `${dir}/val.${valExt}`),
+  read(fx, `${dir}/test.parquet`),
+];
 
 /** Every row lands in exactly one output, and rows keep their file order within each. */
 function expectPartition(sets: Row[][]) {
@@ -68,7 +72,11 @@ describe('gitml/data/split', () => {
     expect(sets.map((s) => s.length)).toEqual(expectedCounts(103));
     expect(r.stdout).toContain('train: 62 rows (60.2%) -> sets/train.parquet');
     expect(r.stdout).toContain('val: 26 rows (25.2%) -> sets/val.csv');
-    expect(sets[0]!.map((x) => x.id)).not.toEqual(rows().slice(0, 62).map((x) => x.id)); // shuffled, not the first rows
+    expect(sets[0]!.map((x) => x.id)).not.toEqual(
+      rows()
+        .slice(0, 62)
+        .map((x) => x.id),
+    ); // shuffled, not the first rows
 
     const bytes = () => ['train.parquet', 'val.csv', 'test.parquet'].map((f) => readFileSync(join(fx.dir, 'sets', f)));
     const first = bytes();
@@ -113,8 +121,18 @@ describe('gitml/data/split', () => {
     expect(time.map((s) => s.length)).toEqual(expectedCounts(103));
     const sorted = [...data].sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : x.id - y.id));
     const [a, b] = expectedCounts(103);
-    expect(time[0]!.map((x) => x.id)).toEqual(sorted.slice(0, a).map((x) => x.id).sort((x, y) => x - y));
-    expect(time[1]!.map((x) => x.id)).toEqual(sorted.slice(a, a! + b!).map((x) => x.id).sort((x, y) => x - y));
+    expect(time[0]!.map((x) => x.id)).toEqual(
+      sorted
+        .slice(0, a)
+        .map((x) => x.id)
+        .sort((x, y) => x - y),
+    );
+    expect(time[1]!.map((x) => x.id)).toEqual(
+      sorted
+        .slice(a, a! + b!)
+        .map((x) => x.id)
+        .sort((x, y) => x - y),
+    );
 
     // Groups: no group in two outputs, every output has one, and shares are near the fractions.
     const group = parts(fx, 'group');

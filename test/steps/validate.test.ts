@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpectations } from '../../core/steps/expectations.js';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { mean, std } from '../helpers/stats.js';
 
 /** 200 rows with known nulls and values; every statistic below is computed from these arrays in plain JS. */
 const N = 200;
@@ -47,17 +48,20 @@ function workspace(data: Row[], expectations: string, examples = 3): Fixture {
   return makeFixture({ 'ml.yaml': PIPELINE(examples), 'data/rows.csv': csv(data), 'expect.yaml': expectations });
 }
 
-type Result = { column: string | null; expectation: string; success: boolean; offending: number | null; share: number | null; examples: unknown[]; observed: unknown; error?: string };
+type Result = {
+  column: string | null;
+  expectation: string;
+  success: boolean;
+  offending: number | null;
+  share: number | null;
+  examples: unknown[];
+  observed: unknown;
+  error?: string;
+};
 const find = (results: Result[], column: string | null, expectation: string) => {
   const r = results.find((x) => x.column === column && x.expectation === expectation);
   if (!r) throw new Error(`no result for ${column} ${expectation}`);
   return r;
-};
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
 describe('gitml/data/validate', () => {
@@ -86,7 +90,11 @@ describe('gitml/data/validate', () => {
 
     const weights = data.flatMap((d) => (d.weight === null ? [] : [d.weight]));
     const speciesNulls = data.filter((d) => d.species === null).length;
-    expect(find(results, 'species', 'not_null')).toMatchObject({ offending: speciesNulls, share: speciesNulls / N, observed: 1 - speciesNulls / N });
+    expect(find(results, 'species', 'not_null')).toMatchObject({
+      offending: speciesNulls,
+      share: speciesNulls / N,
+      observed: 1 - speciesNulls / N,
+    });
     expect(find(results, 'weight', 'not_null')).toMatchObject({ offending: N - weights.length, share: (N - weights.length) / N });
     expect(find(results, 'weight', 'min').observed).toBe(Math.min(...weights));
     expect(find(results, 'weight', 'max').observed).toBe(Math.max(...weights));
@@ -98,7 +106,13 @@ describe('gitml/data/validate', () => {
     expect(find(results, 'ts', 'max').observed).toBe('2021-02-28');
     // `mostly` lets some rows offend: they are counted and shown even though the expectation passes.
     const trues = data.filter((d) => d.flag).length;
-    expect(find(results, 'flag', 'in')).toMatchObject({ success: true, offending: trues, share: trues / N, examples: [true], observed: 1 - trues / N });
+    expect(find(results, 'flag', 'in')).toMatchObject({
+      success: true,
+      offending: trues,
+      share: trues / N,
+      examples: [true],
+      observed: 1 - trues / N,
+    });
     expect(find(results, null, 'rows')).toMatchObject({ success: true, observed: N });
 
     // Nothing changed: nothing runs.
@@ -137,10 +151,14 @@ describe('gitml/data/validate', () => {
     const speciesNonNull = N - speciesNulls;
     const weights = data.flatMap((d) => (d.weight === null ? [] : [d.weight]));
     expect(out).toContain(`validate: 9 of 22 expectations failed on data/rows.csv (200 rows; report: reports/validation.json)`);
-    expect(out).toContain(`\`species\` not_null (mostly 0.95): ${speciesNulls} of 200 rows are null (${Number(((speciesNulls / N) * 100).toFixed(2))}%)`);
+    expect(out).toContain(
+      `\`species\` not_null (mostly 0.95): ${speciesNulls} of 200 rows are null (${Number(((speciesNulls / N) * 100).toFixed(2))}%)`,
+    );
     expect(out).toContain(`\`species\` in [cat, dog, bird]: 3 of ${speciesNonNull} non-null values offend`);
     expect(out).toContain('e.g. "cow", "fish"');
-    expect(out).toContain(`\`weight\` min 0: 2 of ${weights.length} non-null values offend (${Number(((2 / weights.length) * 100).toFixed(2))}%), e.g. -3, -0.5`);
+    expect(out).toContain(
+      `\`weight\` min 0: 2 of ${weights.length} non-null values offend (${Number(((2 / weights.length) * 100).toFixed(2))}%), e.g. -3, -0.5`,
+    );
     expect(out).toContain(`\`weight\` max 10.5: 1 of ${weights.length} non-null values offend`);
     expect(out).toContain('`id` unique: 2 of 200 non-null values offend (1%), e.g. 1');
     expect(out).toContain('`ts` type date: 1 of 200 non-null values offend (0.5%), e.g. "2021-13-01"');
@@ -154,7 +172,12 @@ describe('gitml/data/validate', () => {
     expect(report.success).toBe(false);
     expect(report.statistics).toEqual({ evaluated: 22, passed: 13, failed: 9 });
     const results: Result[] = report.results;
-    expect(find(results, 'species', 'in')).toMatchObject({ success: false, offending: 3, share: 3 / speciesNonNull, examples: ['cow', 'fish'] });
+    expect(find(results, 'species', 'in')).toMatchObject({
+      success: false,
+      offending: 3,
+      share: 3 / speciesNonNull,
+      examples: ['cow', 'fish'],
+    });
     expect(find(results, 'weight', 'min').examples).toEqual([-3, -0.5]);
     expect(find(results, 'weight', 'min').observed).toBe(-3);
     expect(find(results, 'weight', 'max')).toMatchObject({ offending: 1, examples: [42], observed: 42 });
@@ -231,10 +254,22 @@ columns:
     const r = fx.gitml('repro');
     expect(r.code).toBe(1);
     const results: Result[] = JSON.parse(fx.read('reports/validation.json')).results;
-    expect(find(results, 'weight', 'min')).toMatchObject({ success: false, offending: null, error: 'min 2021-01-01: `weight` is float64, which has no order to compare `2021-01-01` with' });
+    expect(find(results, 'weight', 'min')).toMatchObject({
+      success: false,
+      offending: null,
+      error: 'min 2021-01-01: `weight` is float64, which has no order to compare `2021-01-01` with',
+    });
     // Text that is no number cannot be above a numeric minimum: it offends, and is shown.
-    expect(find(results, 'ts', 'min')).toMatchObject({ success: false, offending: 200, examples: ['2021-02-01', '2021-02-02', '2021-02-03'] });
-    expect(find(results, 'ts', 'type')).toMatchObject({ success: false, offending: 200, examples: ['2021-02-01', '2021-02-02', '2021-02-03'] });
+    expect(find(results, 'ts', 'min')).toMatchObject({
+      success: false,
+      offending: 200,
+      examples: ['2021-02-01', '2021-02-02', '2021-02-03'],
+    });
+    expect(find(results, 'ts', 'type')).toMatchObject({
+      success: false,
+      offending: 200,
+      examples: ['2021-02-01', '2021-02-02', '2021-02-03'],
+    });
     expect(find(results, 'flag', 'regex')).toMatchObject({ success: true, offending: 0 });
     expect(find(results, 'flag', 'mean').error).toBe('mean needs numbers; `flag` is bool');
     expect(find(results, 'id', 'type')).toMatchObject({ success: true, observed: 'int64' });
@@ -258,7 +293,14 @@ column_set: {at_least: [alpha, 2020]}
     expect(value.columns.map((c) => c.name)).toEqual(['zeta', '2020', 'alpha']);
     const [zeta, year, alpha] = value.columns;
     expect(zeta!.checks).toMatchObject([
-      { kind: 'in', values: ['a', 1, true], mostly: 0.9, path: 'columns.zeta.in', origin: { line: 2, col: 10 }, expected: { values: ['a', 1, true], mostly: 0.9 } },
+      {
+        kind: 'in',
+        values: ['a', 1, true],
+        mostly: 0.9,
+        path: 'columns.zeta.in',
+        origin: { line: 2, col: 10 },
+        expected: { values: ['a', 1, true], mostly: 0.9 },
+      },
       { kind: 'regex', pattern: 'a+', mostly: 0.5 },
     ]);
     // `false` asks for nothing.
@@ -290,7 +332,7 @@ columns:
       '4:58 columns.a.in.mostly: expected a share between 0 (excluded) and 1, such as 0.99, got `0`',
       '4:69 columns.a.regex: missing `pattern` (expected a string or `{pattern: ..., mostly: 0.99}`)',
       '4:70 columns.a.regex.patern: unknown key `patern`; did you mean `pattern`?',
-      "5:6 columns.b: expected a map of expectations for column `b`, got `3`; write e.g. `{type: float, not_null: true}`",
+      '5:6 columns.b: expected a map of expectations for column `b`, got `3`; write e.g. `{type: float, not_null: true}`',
     ]);
     expect(parseExpectations('', 'e.yaml').problems[0]!.message).toContain('the file is empty');
     expect(parseExpectations('- a\n', 'e.yaml').problems[0]!.message).toContain('expected a map with `columns:`');
