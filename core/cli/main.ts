@@ -439,7 +439,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .command('gc')
     .description('remove cache objects that no lockfile references')
     .option('--dry', 'say what would be removed; remove nothing')
-    .option('--all-commits', 'keep what the lockfile of any commit on any branch or tag references')
+    .option('--all-commits', 'keep what the lockfile of any commit on any branch, tag or experiment references')
     .action(async (o: { dry?: boolean; allCommits?: boolean }) => {
       const { gc } = await import('../commands/gc.js');
       const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });

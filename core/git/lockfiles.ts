@@ -4,7 +4,7 @@ import { GitmlError } from '../errors.js';
 import { LOCKFILE, parseLockfile, type Lockfile } from '../lockfile/lockfile.js';
 
 /**
- * Every distinct ml.lock.json in the history of every branch and tag, read with isomorphic-git. A lockfile that does
+ * Every distinct ml.lock.json in the history of every branch, tag and experiment, read with isomorphic-git. A lockfile that does
  * not parse in some old commit is skipped and named in `unreadable`, so it cannot stop the others from counting.
  */
 export async function historyLockfiles(root: string): Promise<{ lockfiles: Lockfile[]; commits: number; unreadable: string[] }> {
@@ -14,12 +14,16 @@ export async function historyLockfiles(root: string): Promise<{ lockfiles: Lockf
   try {
     gitRoot = await git.findRoot({ fs, filepath: root });
   } catch (err) {
-    throw new GitmlError('E_NOT_GIT', `${root} is not inside a git repository, so there are no commits to keep objects for`, { cause: err });
+    throw new GitmlError('E_NOT_GIT', `${root} is not inside a git repository, so there are no commits to keep objects for`, {
+      cause: err,
+    });
   }
   const filepath = [relative(gitRoot, root), LOCKFILE].filter(Boolean).join('/');
   const refs = new Set<string>(['HEAD']);
   for (const b of await git.listBranches({ fs, dir: gitRoot })) refs.add(`refs/heads/${b}`);
   for (const t of await git.listTags({ fs, dir: gitRoot })) refs.add(`refs/tags/${t}`);
+  // Experiments are commits too: their outputs stay until the experiment is removed.
+  for (const e of await git.listRefs({ fs, dir: gitRoot, filepath: 'refs/exps' }).catch(() => [] as string[])) refs.add(`refs/exps/${e}`);
 
   const seenCommits = new Set<string>();
   const seenBlobs = new Set<string>();

@@ -178,3 +178,20 @@ describe('gitml exp diff, apply, branch, remove', () => {
     expect(show().map((x) => x.name)).toEqual(['HEAD']);
   });
 });
+
+describe('experiments and gc', () => {
+  it('gc --all-commits keeps the outputs of experiments until they are removed', () => {
+    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+    expect(g.gitml('repro', '-q').code).toBe(0);
+    g.git('add', '-A');
+    g.git('commit', '-qm', 'baseline');
+    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
+    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash;
+    expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(true);
+    expect(g.gitml('gc', '--all-commits').code).toBe(0);
+    expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(true);
+    expect(g.gitml('exp', 'remove', 'three').code).toBe(0);
+    expect(g.gitml('gc', '--all-commits').code).toBe(0);
+    expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(false);
+  });
+});
