@@ -138,7 +138,7 @@ function castColumns(p: Polars, df: DataFrame, cast: Record<string, CastTarget>,
   const withTmp = df.withColumns(...casted);
   const checks = withTmp
     .select(...failed)
-    .select(...cols.flatMap((c, i) => [p.col(`f${i}`).sum().alias(`n${i}`)]))
+    .select(...cols.map((_, i) => p.col(`f${i}`).sum().alias(`n${i}`)))
     .row(0);
   cols.forEach((c, i) => {
     const n = Number(checks[i]);

@@ -106,7 +106,7 @@ describe('gitml/data/ingest', () => {
       expect(o.id).toBe(hmac('s3cret', String(e.id)));
       expect(o.score).toBe(e.score);
     });
-    expect(out.find((o, k) => data[k]!.name === 'ann')!.name).toBe(out.find((o, k) => data[k]!.buddy === 'ann')!.buddy);
+    expect(out.find((_, k) => data[k]!.name === 'ann')!.name).toBe(out.find((_, k) => data[k]!.buddy === 'ann')!.buddy);
   });
 
   it('locates ragged rows by file and line (quoted newlines counted), skips blank lines, reads CRLF files', () => {
