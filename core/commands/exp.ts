@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { packageVersion } from '../cli/version.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
-import { GitmlError, InterruptedError, UsageError } from '../errors.js';
+import { GitmlError, InterruptedError, InvalidPipelineError, UsageError } from '../errors.js';
 import {
   checkExperimentName,
   commitExperiment,
@@ -21,11 +21,12 @@ import { combinations, describeSet, parseSweep, type ParamSet } from '../exp/swe
 import { commitFiles, copyTracked, makeScratch, trackedFiles } from '../git/scratch.js';
 import { commitSnapshot, openRepo, resolveRevision, workspaceSnapshot, type Repo } from '../git/revision.js';
 import { LOCKFILE } from '../lockfile/lockfile.js';
-import { getKey } from '../pipeline/params.js';
+import { flattenKeys, getKey, readParamsFile } from '../pipeline/params.js';
+import type { ReadText } from '../pipeline/types.js';
 import type { ProcessGroup } from '../run/processes.js';
 import { compareStrings } from '../util/canonical.js';
 import { suggest } from '../util/suggest.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { readTextOrNull, writeFileAtomic } from '../util/fs.js';
 import { findRoot } from '../workspace.js';
 import { checkout } from './checkout.js';
 
@@ -74,8 +75,8 @@ export async function expRun(opts: ExpRunOptions = {}): Promise<ExpRunResult> {
     return name;
   });
   // Every override must name a key that exists, before anything runs.
-  const snap = workspaceSnapshot(root);
-  for (const set of sets) for (const p of set) await checkParam(snap.read.bind(snap), p);
+  const readText = (path: string) => readTextOrNull(join(root, path));
+  for (const set of sets) for (const p of set) checkParam(readText, p);
 
   const jobs = Math.max(1, Math.min(opts.jobs ?? 1, sets.length));
   const stageJobs = Math.max(1, Math.floor(availableParallelism() / jobs));
@@ -105,21 +106,14 @@ function autoName(base: string, set: ParamSet, i: number): string {
   return `exp-${base.slice(0, 7)}-${stamp}${set.length ? `-${i + 1}` : ''}`;
 }
 
-async function checkParam(read: (path: string) => Promise<string | null>, p: { file: string; key: string }): Promise<void> {
-  const text = await read(p.file);
-  if (text === null) throw new UsageError(`-S ${p.key}: ${p.file} does not exist`);
-  const data = (parseDocument(text).toJS() ?? {}) as Record<string, unknown>;
-  if (!getKey(data, p.key).found) {
-    const guess = suggest(p.key, Object.keys(flatKeys(data)));
+/** An override must name a key its params file has (a typo would otherwise add a key nothing reads). */
+function checkParam(readText: ReadText, p: { file: string; key: string }): void {
+  const parsed = readParamsFile(p.file, readText);
+  if ('problem' in parsed) throw new InvalidPipelineError([parsed.problem]);
+  if (!getKey(parsed.value, p.key).found) {
+    const guess = suggest(p.key, Object.keys(flattenKeys(parsed.value)));
     throw new UsageError(`-S ${p.key}: ${p.file} has no key \`${p.key}\`${guess ? `; did you mean \`${guess}\`?` : ''}`);
   }
-}
-
-function flatKeys(data: unknown, prefix = '', out: Record<string, true> = {}): Record<string, true> {
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-    for (const [k, v] of Object.entries(data)) flatKeys(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) out[prefix] = true;
-  return out;
 }
 
 async function runOne(
