@@ -2,8 +2,8 @@ import { parse as parseYaml } from 'yaml';
 import { InvalidPipelineError } from '../errors.js';
 import type { Snapshot, Revision } from '../git/revision.js';
 import { emptyLockfile, LOCKFILE, parseLockfile, type Lockfile } from '../lockfile/lockfile.js';
-import { DEFAULT_PARAMS_FILE, parsePipeline, PIPELINE_FILE } from '../pipeline/parse.js';
-import { flattenKeys, readParamsFile } from '../pipeline/params.js';
+import { parsePipeline, PIPELINE_FILE } from '../pipeline/parse.js';
+import { flattenKeys, pipelineParams } from '../pipeline/params.js';
 import type { Out, Pipeline } from '../pipeline/types.js';
 
 /** File -> dotted key -> value. */
@@ -41,18 +41,11 @@ export async function readRevisionState(snap: Snapshot, readObject?: (hash: stri
           return pipeline;
         });
 
-  const params = await snap.withReadText((readText) => {
-    const files = new Set<string>();
-    if (readText(DEFAULT_PARAMS_FILE) !== null) files.add(DEFAULT_PARAMS_FILE);
-    for (const stage of pipeline?.stages ?? []) for (const file of Object.keys(stage.params)) files.add(file);
-    const out: FlatFiles = {};
-    for (const file of [...files].sort()) {
-      const parsed = readParamsFile(file, readText);
-      if ('problem' in parsed) throw new InvalidPipelineError([{ ...parsed.problem, file: `${parsed.problem.file} (at ${at})` }]);
-      out[file] = flattenKeys(parsed.value);
-    }
-    return out;
-  });
+  const params = await snap.withReadText((readText) =>
+    pipelineParams(pipeline?.stages ?? [], readText, (problem) => {
+      throw new InvalidPipelineError([{ ...problem, file: `${problem.file} (at ${at})` }]);
+    }),
+  );
 
   const metrics: FlatFiles = {};
   const metricErrors: Record<string, string> = {};

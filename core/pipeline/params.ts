@@ -3,6 +3,9 @@ import type { Problem } from '../errors.js';
 import { compareStrings } from '../util/canonical.js';
 import type { ReadText } from './types.js';
 
+/** The params file `${...}` and bare `params:` keys read. */
+export const DEFAULT_PARAMS_FILE = 'params.yaml';
+
 /** Reads a YAML or JSON params file (JSON is YAML) into a map, or says what is wrong with it. */
 export function readParamsFile(path: string, readText: ReadText): { value: Record<string, unknown> } | { problem: Problem } {
   const text = readText(path);
@@ -51,6 +54,27 @@ export function flattenKeys(data: unknown, prefix = '', out: Record<string, unkn
     for (const k of keys) flattenKeys((data as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k, out);
   } else if (prefix) {
     out[prefix] = data;
+  }
+  return out;
+}
+
+/**
+ * Every parameter a pipeline can read: params.yaml (when it exists) and each params file a stage names, as file ->
+ * dotted key -> value, files sorted. A file that cannot be read is `onProblem`'s to report.
+ */
+export function pipelineParams(
+  stages: { params: Record<string, unknown> }[],
+  readText: ReadText,
+  onProblem: (problem: Problem) => never,
+): Record<string, Record<string, unknown>> {
+  const files = new Set<string>();
+  if (readText(DEFAULT_PARAMS_FILE) !== null) files.add(DEFAULT_PARAMS_FILE);
+  for (const stage of stages) for (const file of Object.keys(stage.params)) files.add(file);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const file of [...files].sort(compareStrings)) {
+    const parsed = readParamsFile(file, readText);
+    if ('problem' in parsed) onProblem(parsed.problem);
+    else out[file] = flattenKeys(parsed.value);
   }
   return out;
 }

@@ -4,14 +4,14 @@ import { compareStrings } from '../util/canonical.js';
 import { workspacePath } from '../util/paths.js';
 import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
-import { flattenKeys, getKey, readParamsFile, setKey } from './params.js';
+import { DEFAULT_PARAMS_FILE, flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
 import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
 import type { MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
 
 export const PIPELINE_FILE = 'ml.yaml';
-export const DEFAULT_PARAMS_FILE = 'params.yaml';
+export { DEFAULT_PARAMS_FILE };
 
 export interface ParseResult {
   /** Present when there were no problems. */
