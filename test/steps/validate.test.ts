@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExpectations } from '../../core/steps/expectations.js';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
 import { mean, std } from '../helpers/stats.js';
+import type { ValidationResult } from '../../core/steps/validate.js';
 
 /** 200 rows with known nulls and values; every statistic below is computed from these arrays in plain JS. */
 const N = 200;
@@ -48,17 +49,7 @@ function workspace(data: Row[], expectations: string, examples = 3): Fixture {
   return makeFixture({ 'ml.yaml': PIPELINE(examples), 'data/rows.csv': csv(data), 'expect.yaml': expectations });
 }
 
-type Result = {
-  column: string | null;
-  expectation: string;
-  success: boolean;
-  offending: number | null;
-  share: number | null;
-  examples: unknown[];
-  observed: unknown;
-  error?: string;
-};
-const find = (results: Result[], column: string | null, expectation: string) => {
+const find = (results: ValidationResult[], column: string | null, expectation: string) => {
   const r = results.find((x) => x.column === column && x.expectation === expectation);
   if (!r) throw new Error(`no result for ${column} ${expectation}`);
   return r;
@@ -76,7 +67,7 @@ describe('gitml/data/validate', () => {
     expect(report.success).toBe(true);
     expect(report.rows).toBe(N);
     expect(report.statistics).toEqual({ evaluated: 21, passed: 21, failed: 0 });
-    const results: Result[] = report.results;
+    const results: ValidationResult[] = report.results;
     // Results follow the file: table expectations, then columns and keys as written.
     expect(results.map((x) => `${x.column ?? ''}.${x.expectation}`).slice(0, 7)).toEqual([
       '.rows',
@@ -171,7 +162,7 @@ describe('gitml/data/validate', () => {
     const report = JSON.parse(fx.read('reports/validation.json'));
     expect(report.success).toBe(false);
     expect(report.statistics).toEqual({ evaluated: 22, passed: 13, failed: 9 });
-    const results: Result[] = report.results;
+    const results: ValidationResult[] = report.results;
     expect(find(results, 'species', 'in')).toMatchObject({
       success: false,
       offending: 3,
@@ -253,7 +244,7 @@ columns:
     );
     const r = fx.gitml('repro');
     expect(r.code).toBe(1);
-    const results: Result[] = JSON.parse(fx.read('reports/validation.json')).results;
+    const results: ValidationResult[] = JSON.parse(fx.read('reports/validation.json')).results;
     expect(find(results, 'weight', 'min')).toMatchObject({
       success: false,
       offending: null,
