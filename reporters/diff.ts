@@ -1,5 +1,6 @@
 import type { OutputDiff, StageDiff, ValueDiff } from '../core/diff/diff.js';
 import type { LockEntry } from '../core/lockfile/lockfile.js';
+import { formatBytes } from '../core/util/format.js';
 
 export type TableFormat = 'table' | 'md';
 
@@ -54,24 +55,12 @@ export function formatStageDiff(stages: StageDiff[], format: TableFormat): strin
 
 export function formatOutputDiff(outputs: OutputDiff[], format: TableFormat): string[] {
   const cell = (e: LockEntry | undefined) =>
-    e ? `${e.hash.replace(/^blake3:/, '').slice(0, 8)} ${bytes(e.size)}${e.nfiles !== undefined ? ` ${e.nfiles} files` : ''}` : '';
+    e ? `${e.hash.replace(/^blake3:/, '').slice(0, 8)} ${formatBytes(e.size)}${e.nfiles !== undefined ? ` ${e.nfiles} files` : ''}` : '';
   return renderTable(
     ['Path', 'Stage', 'Change', 'Old', 'New'],
     outputs.map((o) => [o.path, o.stage, o.change, cell(o.old), cell(o.new)]),
     format,
   );
-}
-
-function bytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))} ${units[i]}`;
 }
 
 /** An aligned plain-text table, or a GitHub markdown table (`|` escaped in cells). */

@@ -75,7 +75,7 @@ export function registerRemoteCommands(program: Command, ctx: CliContext): void 
       .option('--run-cache', 'also move run-cache entries and their objects')
       .action(async (stages: string[], o: { remote?: string; jobs: number; runCache?: boolean }) => {
         const t = await import('../commands/transfer.js');
-        const { formatBytes } = await import('../remote/plan.js');
+        const { formatBytes } = await import('../util/format.js');
         const { TransferIncompleteError } = await import('../remote/errors.js');
         const opts = { cwd: ctx.cwd(), remote: o.remote, targets: stages, jobs: o.jobs, runCache: o.runCache, progress: await ctx.progress() };
         await withAbort(ctx, async (signal) => {

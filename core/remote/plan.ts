@@ -69,16 +69,3 @@ export function planObjects(wanted: readonly Wanted[], manifestOf: (hash: string
   }
   return plan;
 }
-
-/** `1234567` -> `1.2 MB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = bytes / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}

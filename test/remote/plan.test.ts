@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../core/hash/hash-path.js';
-import { cachedOutputs, formatBytes, planObjects } from '../../core/remote/plan.js';
+import { cachedOutputs, planObjects } from '../../core/remote/plan.js';
+import { formatBytes } from '../../core/util/format.js';
 import { hashOfKey, objectKey, runKey, selectRemote, stageKeyOfRunKey } from '../../core/remote/remote.js';
 import { s3Settings } from '../../core/remote/s3.js';
 import { parseRemoteUrl } from '../../core/remote/url.js';
