@@ -6,7 +6,7 @@ import { prepareStateDir } from '../workspace.js';
 import type { Repo } from './revision.js';
 
 /** Where scratch workspaces live: inside the workspace's own ignored `.ml/tmp`, on the same filesystem as the cache. */
-export const SCRATCH_DIR = '.ml/tmp';
+const SCRATCH_DIR = '.ml/tmp';
 
 /**
  * An empty workspace directory beside the user's, sharing its object cache (a link to `.ml/cache`) and its local
