@@ -22,7 +22,7 @@ import { CacheMissError, GitmlError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { statKey } from '../hash/walk.js';
-import { listFiles } from '../util/fs.js';
+import { isStaleTemp, listFiles } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
 
 export const CACHE_DIR = '.ml/cache';
@@ -219,6 +219,22 @@ export class Cache {
             .map((n) => join(dir, n))
         : [];
     });
+  }
+
+  /**
+   * Deletes partials whose writer is gone or that are older than an hour (a concurrent `exp run` may be writing the
+   * others); returns how many.
+   */
+  removeStalePartials(): number {
+    let removed = 0;
+    for (const abs of this.listPartials()) {
+      const pid = Number(/\.tmp-(\d+)/.exec(abs)?.[1]);
+      const st = statSync(abs, { throwIfNoEntry: false });
+      if (!st || !isStaleTemp(pid, st.mtimeMs)) continue;
+      rmSync(abs, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Bytes an object takes (0 when absent). */

@@ -10,6 +10,7 @@ import type { ValueDiff } from '../diff/diff.js';
 import type { Revision } from '../git/revision.js';
 import type { CliContext } from './context.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerGcCommand } from './gc-command.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
 import { packageVersion } from './version.js';
@@ -435,26 +436,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
     });
 
-  program
-    .command('gc')
-    .description('remove cache objects that no lockfile references')
-    .option('--dry', 'say what would be removed; remove nothing')
-    .option('--all-commits', 'keep what the lockfile of any commit on any branch, tag or experiment references')
-    .action(async (o: { dry?: boolean; allCommits?: boolean }) => {
-      const { gc } = await import('../commands/gc.js');
-      const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });
-      const mb = (r.removedBytes / 1e6).toFixed(1);
-      if (r.commits !== undefined) line(`Read the lockfiles of ${r.commits} commit${r.commits === 1 ? '' : 's'}.`);
-      for (const c of r.unreadable ?? [])
-        warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
-      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${mb} MB); ${r.kept} kept.`);
-      if (r.runsRemoved)
-        line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
-      if (r.partialsRemoved)
-        line(
-          `${o.dry ? 'Would delete' : 'Deleted'} ${r.partialsRemoved} partial object${r.partialsRemoved === 1 ? '' : 's'} left by interrupted saves.`,
-        );
-    });
+  registerGcCommand(program, ctx);
 
   const cache = program.command('cache').description('the object cache in .ml/cache');
   cache

@@ -1,13 +1,37 @@
 import fs from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { GitmlError } from '../errors.js';
 import { LOCKFILE, parseLockfile, type Lockfile } from '../lockfile/lockfile.js';
 
 /**
- * Every distinct ml.lock.json in the history of every branch, tag and experiment, read with isomorphic-git. A lockfile that does
- * not parse in some old commit is skipped and named in `unreadable`, so it cannot stop the others from counting.
+ * Where a commit was reached from: `refs` is HEAD, every branch, tag and stash entry; `experiments` is `refs/exps/*`.
+ * A commit reachable from both counts as both.
  */
-export async function historyLockfiles(root: string): Promise<{ lockfiles: Lockfile[]; commits: number; unreadable: string[] }> {
+export type HistorySource = 'refs' | 'experiments';
+
+export interface HistoryLockfile {
+  lock: Lockfile;
+  sources: Set<HistorySource>;
+  /** Short id of one commit that holds this lockfile, to name it in messages. */
+  commit: string;
+}
+
+export interface History {
+  lockfiles: HistoryLockfile[];
+  /** Distinct commits read. */
+  commits: number;
+  /** Experiments (`refs/exps/*`) found. */
+  experiments: number;
+  /** Short ids of commits whose lockfile could not be parsed. */
+  unreadable: string[];
+}
+
+/**
+ * Every distinct ml.lock.json in the history of HEAD, every branch, tag, stash entry and experiment, read with
+ * isomorphic-git. A lockfile that does not parse in some old commit is skipped and named in `unreadable`, so it cannot
+ * stop the others from counting.
+ */
+export async function historyLockfiles(root: string): Promise<History> {
   const git = await import('isomorphic-git');
   const cache = {};
   let gitRoot: string;
@@ -19,17 +43,16 @@ export async function historyLockfiles(root: string): Promise<{ lockfiles: Lockf
     });
   }
   const filepath = [relative(gitRoot, root), LOCKFILE].filter(Boolean).join('/');
-  const refs = new Set<string>(['HEAD']);
-  for (const b of await git.listBranches({ fs, dir: gitRoot })) refs.add(`refs/heads/${b}`);
-  for (const t of await git.listTags({ fs, dir: gitRoot })) refs.add(`refs/tags/${t}`);
-  // Experiments are commits too: their outputs stay until the experiment is removed.
-  for (const e of await git.listRefs({ fs, dir: gitRoot, filepath: 'refs/exps' }).catch(() => [] as string[])) refs.add(`refs/exps/${e}`);
+  const refs = new Map<string, HistorySource>([['HEAD', 'refs']]);
+  for (const b of await git.listBranches({ fs, dir: gitRoot })) refs.set(`refs/heads/${b}`, 'refs');
+  for (const t of await git.listTags({ fs, dir: gitRoot })) refs.set(`refs/tags/${t}`, 'refs');
+  // `git stash` keeps work a user means to come back to; its older entries live only in the reflog.
+  for (const oid of stashCommits(gitRoot)) refs.set(oid, 'refs');
+  const exps = await git.listRefs({ fs, dir: gitRoot, filepath: 'refs/exps' }).catch(() => [] as string[]);
+  for (const e of exps) refs.set(`refs/exps/${e}`, 'experiments');
 
-  const seenCommits = new Set<string>();
-  const seenBlobs = new Set<string>();
-  const lockfiles: Lockfile[] = [];
-  const unreadable: string[] = [];
-  for (const ref of refs) {
+  const commitSources = new Map<string, Set<HistorySource>>();
+  for (const [ref, source] of refs) {
     let commits: Awaited<ReturnType<typeof git.log>>;
     try {
       commits = await git.log({ fs, dir: gitRoot, ref, cache });
@@ -37,22 +60,47 @@ export async function historyLockfiles(root: string): Promise<{ lockfiles: Lockf
       continue; // an unborn HEAD or a tag of something other than a commit
     }
     for (const c of commits) {
-      if (seenCommits.has(c.oid)) continue;
-      seenCommits.add(c.oid);
-      let blob: { oid: string; blob: Uint8Array };
-      try {
-        blob = await git.readBlob({ fs, dir: gitRoot, oid: c.oid, filepath, cache });
-      } catch {
-        continue; // no lockfile in this commit
-      }
-      if (seenBlobs.has(blob.oid)) continue;
-      seenBlobs.add(blob.oid);
-      try {
-        lockfiles.push(parseLockfile(Buffer.from(blob.blob).toString('utf8')));
-      } catch {
-        unreadable.push(c.oid.slice(0, 10));
-      }
+      const seen = commitSources.get(c.oid);
+      if (seen?.has(source)) continue;
+      if (seen) seen.add(source);
+      else commitSources.set(c.oid, new Set([source]));
     }
   }
-  return { lockfiles, commits: seenCommits.size, unreadable };
+
+  const byBlob = new Map<string, HistoryLockfile | null>();
+  const unreadable: string[] = [];
+  for (const [oid, sources] of commitSources) {
+    let blob: { oid: string; blob: Uint8Array };
+    try {
+      blob = await git.readBlob({ fs, dir: gitRoot, oid, filepath, cache });
+    } catch {
+      continue; // no lockfile in this commit
+    }
+    const known = byBlob.get(blob.oid);
+    if (known) for (const s of sources) known.sources.add(s);
+    if (known !== undefined) continue;
+    try {
+      const lock = parseLockfile(Buffer.from(blob.blob).toString('utf8'));
+      byBlob.set(blob.oid, { lock, sources: new Set(sources), commit: oid.slice(0, 7) });
+    } catch {
+      byBlob.set(blob.oid, null);
+      unreadable.push(oid.slice(0, 10));
+    }
+  }
+  const lockfiles = [...byBlob.values()].filter((l): l is HistoryLockfile => l !== null);
+  return { lockfiles, commits: commitSources.size, experiments: exps.length, unreadable };
+}
+
+/** Commits of every stash entry, read from the stash reflog (`git stash list`). */
+function stashCommits(gitRoot: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(join(gitRoot, '.git', 'logs', 'refs', 'stash'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((oid) => /^[0-9a-f]{40}$/.test(oid));
 }

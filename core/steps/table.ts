@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
 import type pl from 'nodejs-polars';
 import { readCsv } from './csv.js';
 import { StepError } from './step-error.js';
+import { renameIntoPlace, tempPathFor } from '../util/fs.js';
 
 export type Polars = typeof pl;
 export type DataFrame = pl.DataFrame;
@@ -119,13 +120,16 @@ export function requireColumns(step: string, df: DataFrame, columns: string[], w
     );
 }
 
-/** A temporary name beside `abs` and the rename onto it: readers see the old file or the new one, never a part. */
+/**
+ * A temporary name (under `.ml/tmp`, so a killed step leaves nothing in its output directory) and the rename onto
+ * `abs`: readers see the old file or the new one, never a part.
+ */
 function atomically(abs: string, write: (tmp: string) => void): void {
   mkdirSync(dirname(abs), { recursive: true });
-  const tmp = join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}`);
+  const tmp = tempPathFor(abs);
   try {
     write(tmp);
-    renameSync(tmp, abs);
+    renameIntoPlace(tmp, abs);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;

@@ -1,5 +1,18 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Reads a text file, or `null` when it does not exist (the adapter shape the pure core expects). */
 export function readTextOrNull(abs: string): string | null {
@@ -12,18 +25,113 @@ export function readTextOrNull(abs: string): string | null {
   }
 }
 
+/**
+ * Where a workspace's temporary files go while they are written: inside its ignored `.ml/`, so a process killed
+ * mid-write leaves nothing among the user's files, and the next command (or `gc`) removes it.
+ */
+export const TEMP_DIR = '.ml/tmp/write';
+
+/** A temporary file older than this is abandoned even if a process with its pid runs (the pid was reused). */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+let temps = 0;
+const tempDirs = new Map<string, string | null>();
+
+/**
+ * A fresh temporary path from which `abs` can be renamed into place: under the enclosing workspace's `.ml/tmp/write`
+ * (found by walking up to the nearest `.ml/`), or beside `abs` outside any workspace. Named `<pid>-<n>-<name>` so
+ * that `removeStaleTemps` can tell whose it is.
+ */
+export function tempPathFor(abs: string): string {
+  const dir = dirname(abs);
+  let tmpDir = tempDirs.get(dir);
+  if (tmpDir === undefined) {
+    tmpDir = null;
+    for (let d = dir; ; d = dirname(d)) {
+      if (existsSync(join(d, '.ml'))) {
+        tmpDir = join(d, TEMP_DIR);
+        break;
+      }
+      if (dirname(d) === d) break;
+    }
+    tempDirs.set(dir, tmpDir);
+  }
+  const name = `${process.pid}-${++temps}-${basename(abs)}`;
+  if (tmpDir === null) return join(dir, `.${name}.tmp`);
+  mkdirSync(tmpDir, { recursive: true });
+  return join(tmpDir, name);
+}
+
+/** Renames `tmp` onto `abs`; across filesystems (an output directory that is a mount), through a copy beside `abs`. */
+export function renameIntoPlace(tmp: string, abs: string): void {
+  try {
+    renameSync(tmp, abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const near = join(dirname(abs), `.${basename(tmp)}.tmp`);
+    try {
+      copyFileSync(tmp, near);
+      renameSync(near, abs);
+    } finally {
+      rmSync(near, { force: true });
+      rmSync(tmp, { force: true });
+    }
+  }
+}
+
 /** Writes through a temporary file, fsync and rename, so readers see the old or the new content, never a part. */
 export function writeFileAtomic(abs: string, data: string | Uint8Array): void {
   mkdirSync(dirname(abs), { recursive: true });
-  const tmp = `${abs}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  const fd = openSync(tmp, 'r');
+  const tmp = tempPathFor(abs);
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeFileSync(tmp, data);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameIntoPlace(tmp, abs);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, abs);
+}
+
+/**
+ * Whether a temporary file named with a writer's pid (`<pid>-...` or `...tmp-<pid>...`) was abandoned: its process is
+ * gone, or it is older than an hour.
+ */
+export function isStaleTemp(pid: number, mtimeMs: number, now = Date.now()): boolean {
+  if (now - mtimeMs > STALE_TEMP_MS) return true;
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+/** Deletes abandoned files under the workspace's `.ml/tmp/write`; returns how many. */
+export function removeStaleTemps(root: string): number {
+  const dir = join(root, TEMP_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const abs = join(dir, name);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st || !isStaleTemp(Number(name.split('-')[0]), st.mtimeMs)) continue;
+    rmSync(abs, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Relative POSIX paths of every file under `dir`. */

@@ -180,18 +180,46 @@ describe('gitml exp diff, apply, branch, remove', () => {
 });
 
 describe('experiments and gc', () => {
-  it('gc --all-commits keeps the outputs of experiments until they are removed', () => {
+  it('gc keeps the outputs of experiments until they are removed; --no-experiments drops them only with --force', () => {
     const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
     expect(g.gitml('repro', '-q').code).toBe(0);
     g.git('add', '-A');
     g.git('commit', '-qm', 'baseline');
     expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
     const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash;
-    expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(true);
-    expect(g.gitml('gc', '--all-commits').code).toBe(0);
-    expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(true);
+    const object = `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`;
+    expect(g.exists(object)).toBe(true);
+    const kept = g.gitml('gc');
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain('1 experiment) reference');
+    expect(g.exists(object)).toBe(true);
+
+    const refused = g.gitml('gc', '--no-experiments');
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain(`models/model.txt (stage train)  ${model}`);
+    expect(refused.stderr).toContain('still referenced by experiments');
+    expect(g.exists(object)).toBe(true);
+    expect(g.gitml('gc', '--no-experiments', '--dry').code).toBe(0);
+    expect(g.exists(object)).toBe(true);
+
     expect(g.gitml('exp', 'remove', 'three').code).toBe(0);
-    expect(g.gitml('gc', '--all-commits').code).toBe(0);
+    expect(g.gitml('gc').code).toBe(0);
+    expect(g.exists(object)).toBe(false);
+  });
+
+  it('gc --no-experiments --force drops what only experiments reference', () => {
+    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+    expect(g.gitml('repro', '-q').code).toBe(0);
+    g.git('add', '-A');
+    g.git('commit', '-qm', 'baseline');
+    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
+    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash;
+    const r = g.gitml('gc', '--no-experiments', '--force');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('dropping objects that only experiments (refs/exps) reference');
     expect(g.exists(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`)).toBe(false);
+    // The baseline's outputs stay.
+    const base = g.lock().stages.train.outs['models/model.txt'].hash as string;
+    expect(g.exists(`.ml/cache/blake3/${base.slice(7, 9)}/${base.slice(9)}`)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
@@ -31,18 +31,73 @@ function twoVersions(): { fx: Fixture; v1: string; v2: string } {
 
 describe('gitml gc', () => {
   // v1 leaves three objects behind: out/copy.txt, the manifest of out/, and double.txt.
-  it('--dry reports what would go and removes nothing', () => {
-    const { fx } = twoVersions();
+  it('keeps by default what earlier commits and tags reference', () => {
+    const { fx, v1 } = twoVersions();
     const before = objectCount(fx);
-    const r = fx.gitml('gc', '--dry');
+    const r = fx.gitml('gc');
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Keeping what the workspace and 1 commit (every branch, tag, stash and 0 experiments) reference.');
+    expect(r.stdout).toContain('Removed 0 objects');
+    expect(objectCount(fx)).toBe(before);
+    expect(existsSync(objectPath(fx, v1))).toBe(true);
+
+    fx.git('stash', '-q', '--include-untracked');
+    fx.git('checkout', '-q', 'v1');
+    expect(fx.gitml('checkout').code).toBe(0);
+    expect(fx.read('out/copy.txt')).toBe('one\n');
+  });
+
+  it('removes by default what nothing but the run-cache references, and --dry lists it first', () => {
+    const { fx, v2 } = twoVersions();
+    fx.write('in.txt', 'three\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    const v3 = fx.lock().stages.build.outs['double.txt'].hash as string;
+    fx.write('in.txt', 'two\n');
+    expect(fx.gitml('repro').code).toBe(0); // back to v2, from the run-cache
+    const before = objectCount(fx);
+
+    const dry = fx.gitml('gc', '--dry');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Would remove 3 objects');
+    expect(dry.stdout).toMatch(new RegExp(`double\\.txt  ${v3}  12 B`));
+    expect(dry.stdout).toContain('out/copy.txt  blake3:');
+    expect(objectCount(fx)).toBe(before);
+
+    const r = fx.gitml('gc');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Removed 3 objects');
+    expect(r.stdout).toContain('Dropped 1 run-cache entry');
+    expect(existsSync(objectPath(fx, v3))).toBe(false);
+    expect(existsSync(objectPath(fx, v2))).toBe(true);
+  });
+
+  it('keeps what a stash entry references', () => {
+    const { fx, v2 } = twoVersions();
+    fx.git('stash', '-q', '--include-untracked');
+    expect(fx.gitml('checkout').code).toBe(0); // workspace back at v1
+    expect(fx.gitml('gc').stdout).toContain('Removed 0 objects');
+    expect(existsSync(objectPath(fx, v2))).toBe(true);
+    fx.git('stash', 'pop', '-q');
+    expect(fx.gitml('checkout').code).toBe(0);
+    expect(fx.read('double.txt')).toBe('two\ntwo\n');
+  });
+
+  it('--workspace lists what only history references and removes nothing without --force', () => {
+    const { fx, v1 } = twoVersions();
+    const before = objectCount(fx);
+    const r = fx.gitml('gc', '--workspace');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('dropping objects that only earlier commits, other branches, tags, stashes or experiments reference');
+    expect(r.stdout).toContain(`double.txt (stage build)  ${v1}  8 B  [still in history]`);
     expect(r.stdout).toContain('Would remove 3 objects');
+    expect(r.stderr).toContain('3 of these objects are still referenced by earlier commits');
+    expect(r.stderr).toContain('--force');
     expect(objectCount(fx)).toBe(before);
   });
 
-  it('removes what the workspace lockfile does not reference and keeps all it needs', () => {
+  it('--workspace --force removes what the workspace lockfile does not reference and keeps all it needs', () => {
     const { fx, v1, v2 } = twoVersions();
-    const r = fx.gitml('gc');
+    const r = fx.gitml('gc', '--workspace', '--force');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Removed 3 objects');
     expect(existsSync(objectPath(fx, v1))).toBe(false);
@@ -57,21 +112,16 @@ describe('gitml gc', () => {
     expect(r.stdout).toContain('Dropped 1 run-cache entry');
   });
 
-  it('--all-commits keeps what any commit references, so an old commit can still be checked out', () => {
+  it('--all-commits is still accepted and keeps every commit', () => {
     const { fx, v1 } = twoVersions();
     const r = fx.gitml('gc', '--all-commits');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Read the lockfiles of 1 commit.');
     expect(r.stdout).toContain('Removed 0 objects');
     expect(existsSync(objectPath(fx, v1))).toBe(true);
-
-    fx.git('stash', '-q', '--include-untracked');
-    fx.git('checkout', '-q', 'v1');
-    expect(fx.gitml('checkout').code).toBe(0);
-    expect(fx.read('out/copy.txt')).toBe('one\n');
+    expect(fx.gitml('gc', '--all-commits', '--workspace').code).toBe(2);
   });
 
-  it('--all-commits sees other branches too', () => {
+  it('sees other branches too', () => {
     const { fx, v1 } = twoVersions();
     fx.git('checkout', '-qb', 'exp');
     fx.git('add', '-A');
@@ -79,10 +129,24 @@ describe('gitml gc', () => {
     fx.git('checkout', '-q', 'main');
     fx.git('tag', '-d', 'v1');
     expect(fx.gitml('checkout').code).toBe(0); // workspace back at v1
-    expect(fx.gitml('gc', '--all-commits').stdout).toContain('Read the lockfiles of 2 commits.');
+    expect(fx.gitml('gc').stdout).toContain('and 2 commits');
     expect(existsSync(objectPath(fx, v1))).toBe(true);
     const v2 = JSON.parse(fx.git('show', 'exp:ml.lock.json')).stages.build.outs['double.txt'].hash as string;
     expect(existsSync(objectPath(fx, v2))).toBe(true);
+  });
+
+  it('deletes partial objects whose writer is gone or that are over an hour old, and leaves a live one', () => {
+    const { fx, v2 } = twoVersions();
+    const dead = `${objectPath(fx, v2)}.tmp-999999999`;
+    const live = `${objectPath(fx, v2)}.tmp-${process.pid}-1`;
+    const old = `${objectPath(fx, v2)}.tmp-${process.pid}-2`;
+    for (const f of [dead, live, old]) writeFileSync(f, 'part');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    const r = fx.gitml('gc');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Deleted 2 temporary files left by interrupted commands.');
+    expect([existsSync(dead), existsSync(live), existsSync(old)]).toEqual([false, true, false]);
   });
 });
 
