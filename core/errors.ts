@@ -89,6 +89,19 @@ export class CacheMissError extends GitmlError {
   }
 }
 
+/** Outputs a command needs that neither the cache nor git holds; nothing was changed. */
+export class ObjectsMissingError extends GitmlError {
+  constructor(what: string, missing: { path: string; stage: string; hash: string }[], hint: string) {
+    const shown = missing.slice(0, 10).map((m) => `${m.path} (stage ${m.stage}, ${m.hash})`);
+    const more = missing.length > shown.length ? ` and ${missing.length - shown.length} more` : '';
+    super(
+      'E_OBJECTS_MISSING',
+      `${missing.length} output${missing.length === 1 ? '' : 's'} of ${what} ${missing.length === 1 ? 'is' : 'are'} not in the cache: ${shown.join(', ')}${more}. Nothing was changed. ${hint}`,
+      { data: { missing }, exitCode: 1 },
+    );
+  }
+}
+
 export class StageFailedError extends GitmlError {
   constructor(failed: string[]) {
     super('E_STAGE_FAILED', `${failed.length === 1 ? 'stage' : 'stages'} failed: ${failed.join(', ')}`, { data: { failed }, exitCode: 1 });

@@ -424,14 +424,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       let failed = 0;
       for (const e of entries) {
         if (e.result === 'restored' && !quiet()) line(`restored ${e.path}`);
-        if (e.result === 'not-cached' && !quiet()) line(`skipped ${e.path}: ${e.message}`);
         if (e.result === 'error') {
           failed++;
           warn(`error: ${e.message}`);
         }
       }
-      if (!quiet() && entries.every((e) => e.result === 'unchanged' || e.result === 'not-cached'))
-        line(`Every output already matches ${o.rev ? `ml.lock.json at ${o.rev}` : 'ml.lock.json'}.`);
+      const restored = entries.filter((e) => e.result === 'restored').length;
+      const matched = entries.filter((e) => e.result === 'unchanged').length;
+      if (!quiet() && !restored && !failed) line(`Every output already matches ${o.rev ? `ml.lock.json at ${o.rev}` : 'ml.lock.json'}.`);
+      else if (!quiet()) line(`${restored} restored, ${matched} already matched${failed ? `, ${failed} could not be restored` : ''}.`);
       if (failed)
         throw new GitmlError('E_CHECKOUT_INCOMPLETE', `${failed} output${failed === 1 ? '' : 's'} could not be restored`, { exitCode: 1 });
     });

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { CacheMissError, UsageError } from '../errors.js';
-import { openSnapshot, WORKSPACE } from '../git/revision.js';
+import { CacheMissError, GitmlError, ObjectsMissingError, UsageError } from '../errors.js';
+import type { LockEntry } from '../generated/lockfile.js';
+import { loadBlake3 } from '../hash/blake3.js';
+import { openSnapshot, WORKSPACE, type Snapshot } from '../git/revision.js';
 import { LOCKFILE, parseLockfile } from '../lockfile/lockfile.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -12,24 +14,42 @@ import { Workspace } from '../workspace.js';
 export interface CheckoutEntry {
   path: string;
   stage: string;
-  result: 'restored' | 'unchanged' | 'not-cached' | 'error';
+  result: 'restored' | 'unchanged' | 'error';
   message?: string;
 }
 
+export interface CheckoutOptions {
+  cwd?: string;
+  /** Outputs at, under or above these paths (relative to `cwd`) only. */
+  paths?: string[];
+  /** The outputs recorded in this revision's lockfile instead of the workspace's. */
+  rev?: string;
+  /** How messages name the revision (an experiment's name rather than its commit). @default rev */
+  label?: string;
+  /** Only check that everything the revision needs is at hand (throwing `ObjectsMissingError` if not); change nothing. */
+  checkOnly?: boolean;
+  progress?: Progress;
+}
+
 /**
- * Restores cached outputs so the workspace matches ml.lock.json, or with `rev` the lockfile of that commit (whose
- * uncached outputs come from git). `paths` (relative to `cwd`) narrow it to the outputs
- * at, under or above them. Files that already match are left alone. Outputs that could not be restored are reported
- * with a reason and the rest still are.
+ * Restores outputs so the workspace matches ml.lock.json, or with `rev` the lockfile of that commit. Cached outputs
+ * come from the cache; uncached ones (metrics, plots) from git: HEAD's version, or `rev`'s. Files that already match
+ * are left alone.
+ *
+ * With `rev`, every object is checked before anything is written: when one is missing nothing changes and an
+ * `ObjectsMissingError` says what and where to get it. Without `rev` the outputs that can be restored are, and each
+ * one that cannot is reported with a reason.
  */
-export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: string; progress?: Progress } = {}): Promise<CheckoutEntry[]> {
+export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntry[]> {
   const cwd = opts.cwd ?? process.cwd();
   return Workspace.use(cwd, async (ws) => {
-    const snap = opts.rev === undefined || opts.rev === WORKSPACE ? undefined : await openSnapshot(ws.root, opts.rev);
+    const atRev = opts.rev !== undefined && opts.rev !== WORKSPACE;
+    const label = opts.label ?? opts.rev;
+    const snap = atRev ? await openSnapshot(ws.root, opts.rev!) : undefined;
     const lockText = snap ? await snap.read(LOCKFILE) : undefined;
-    if (snap && lockText === null) throw new UsageError(`${opts.rev} (${snap.rev.short}) has no ${LOCKFILE}, so it records no outputs`);
-    const lock = lockText ? parseLockfile(lockText, `${LOCKFILE} at ${opts.rev}`) : ws.readLock();
-    const recordedIn = snap ? `${LOCKFILE} at ${opts.rev}` : LOCKFILE;
+    if (snap && lockText === null) throw new UsageError(`${label} (${snap.rev.short}) has no ${LOCKFILE}, so it records no outputs`);
+    const lock = lockText ? parseLockfile(lockText, `${LOCKFILE} at ${label}`) : ws.readLock();
+    const recordedIn = snap ? `${LOCKFILE} at ${label}` : LOCKFILE;
     const wanted = (opts.paths ?? []).map((p) => {
       const rel = workspacePath('.', relative(ws.root, resolve(cwd, p)).split('\\').join('/'));
       if (rel === undefined) throw new UsageError(`${p} is outside the workspace ${ws.root}`);
@@ -45,30 +65,60 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: str
         throw new UsageError(`${w} is not an output recorded in ${recordedIn}`);
     }
 
-    const uncached = new Map<string, Uint8Array | null>();
-    if (snap) for (const o of selected) if (o.entry.cache === false) uncached.set(o.path, await snap.readBytes(o.path));
+    await ws.hasher.hashAll(
+      selected.map((o) => o.path),
+      opts.progress,
+    );
+    const matches = (path: string, entry: LockEntry) => ws.hasher.hash(path)?.hash === entry.hash;
+
+    // Uncached outputs are committed to git: they come from the revision, or from HEAD when it holds the version
+    // the workspace lockfile records.
+    const gitSide = snap ?? (await headSnapshot(ws.root));
+    const committed = new Map<string, Uint8Array>();
+    const make = await loadBlake3();
+    for (const { path, entry } of selected) {
+      if (entry.cache !== false || matches(path, entry)) continue;
+      const bytes = gitSide ? await gitSide.readBytes(path) : null;
+      if (bytes === null) continue;
+      if (!snap) {
+        const h = make();
+        h.update(bytes);
+        if (`blake3:${h.digest()}` !== entry.hash) continue;
+      }
+      committed.set(path, bytes);
+    }
+
+    const missing = selected
+      .filter(({ path, entry }) => !matches(path, entry) && (entry.cache === false ? !committed.has(path) : !ws.cache.complete(entry)))
+      .map(({ path, stage, entry }) => ({ path, stage, hash: entry.hash }));
+    if (atRev && missing.length) throw new ObjectsMissingError(label!, missing, whereToGet(ws, `--rev ${label}`));
+    if (opts.checkOnly) return [];
 
     const release = acquireWorkspaceGuard(ws.root);
     try {
-      await ws.hasher.hashAll(
-        selected.map((o) => o.path),
-        opts.progress,
-      );
       return selected.map(({ stage, path, entry }): CheckoutEntry => {
         if (entry.cache === false) {
-          // Uncached outputs (metrics, plots) are committed to git: at another revision they come from there.
-          const committed = uncached.get(path);
-          if (committed === undefined || committed === null)
-            return { path, stage, result: 'not-cached', message: 'not cached (cache: false); rerun its stage to recreate it' };
-          if (sameBytes(ws.abs(path), committed)) return { path, stage, result: 'unchanged' };
-          writeFileAtomic(ws.abs(path), committed);
+          if (matches(path, entry)) return { path, stage, result: 'unchanged' };
+          const bytes = committed.get(path);
+          if (!bytes) {
+            const where = snap ? `${label} does not commit it either` : 'HEAD does not hold the version ml.lock.json records';
+            return {
+              path,
+              stage,
+              result: 'error',
+              message: `${path} is not cached (cache: false) and ${where}; recreate it with \`gitml repro ${stage}\``,
+            };
+          }
+          if (snap && sameBytes(ws.abs(path), bytes)) return { path, stage, result: 'unchanged' };
+          writeFileAtomic(ws.abs(path), bytes);
           ws.hasher.forget(path);
           return { path, stage, result: 'restored' };
         }
         try {
           return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress }) };
         } catch (err) {
-          if (err instanceof CacheMissError) return { path, stage, result: 'error', message: err.message };
+          if (err instanceof CacheMissError)
+            return { path, stage, result: 'error', message: `${err.message.replace(/; run .*$/, '')}; ${whereToGet(ws, stage)}` };
           throw err;
         }
       });
@@ -76,6 +126,25 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: str
       release();
     }
   });
+}
+
+/** HEAD of the workspace's repository, or `undefined` outside git or before the first commit. */
+async function headSnapshot(root: string): Promise<Snapshot | undefined> {
+  try {
+    return await openSnapshot(root, 'HEAD');
+  } catch (err) {
+    if (err instanceof GitmlError || (err as { code?: string }).code !== undefined) return undefined;
+    throw err;
+  }
+}
+
+/** Where missing objects come from: the configured remote (or how to add one), or a rebuild with `repro ARGS`. */
+function whereToGet(ws: Workspace, reproArgs: string): string {
+  const remote = ws.config.defaultRemote ?? Object.keys(ws.config.remotes)[0];
+  const pull = remote
+    ? `Get them with \`gitml pull\` (remote \`${remote}\`)`
+    : 'Get them from a remote (`gitml remote add NAME URL`, then `gitml pull`)';
+  return `${pull}, or rebuild them with \`gitml repro ${reproArgs}\`.`;
 }
 
 function sameBytes(abs: string, bytes: Uint8Array): boolean {

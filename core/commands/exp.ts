@@ -291,6 +291,9 @@ export async function expApply(opts: { cwd?: string; name: string; force?: boole
         { data: { files: dirty } },
       );
   }
+  // Every object the experiment's outputs need must be at hand before a file changes, so a missing one leaves the
+  // workspace as it was rather than half applied.
+  await checkout({ cwd: root, rev: exp.oid, label: opts.name, checkOnly: true });
   for (const path of files) {
     const file = mine.get(path);
     if (!file) rmSync(join(root, path), { force: true });
@@ -299,7 +302,11 @@ export async function expApply(opts: { cwd?: string; name: string; force?: boole
       writeFileAtomic(join(root, path), blob);
     }
   }
-  const restored = (await checkout({ cwd: root })).filter((e) => e.result === 'restored').map((e) => e.path);
+  const entries = await checkout({ cwd: root });
+  const failed = entries.filter((e) => e.result === 'error');
+  if (failed.length)
+    throw new GitmlError('E_CHECKOUT_INCOMPLETE', failed.map((e) => e.message).join('; '), { exitCode: 1, data: { failed: failed.map((e) => e.path) } });
+  const restored = entries.filter((e) => e.result === 'restored').map((e) => e.path);
   return { files, restored };
 }
 

@@ -150,8 +150,10 @@ describe('gitml checkout', () => {
     expect(fx.exists('model.bin')).toBe(false);
   });
 
-  it('reports outputs with cache: false as not cached and skips them', () => {
+  it('restores a deleted uncached output (cache: false) from HEAD, and prints only what it did', () => {
     const fx = reproduced(PIPELINE_WITH_METRICS);
+    fx.git('add', '-A');
+    fx.git('commit', '-qm', 'v1');
     expect(fx.lock().stages.build.outs['metrics.json'].cache).toBe(false);
     const model = readFileSync(join(fx.dir, 'model.bin'));
     fx.remove('metrics.json');
@@ -159,11 +161,21 @@ describe('gitml checkout', () => {
 
     const r = fx.gitml('checkout');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/skipped metrics\.json: not cached/);
-    expect(r.stdout).not.toContain('restored metrics.json');
-    expect(r.stdout).toContain('restored model.bin');
-    expect(fx.exists('metrics.json')).toBe(false);
+    expect(r.stdout).toBe('restored metrics.json\nrestored model.bin\n2 restored, 1 already matched.\n');
+    expect(fx.read('metrics.json')).toBe('{"acc": 0.5}');
     expect(readFileSync(join(fx.dir, 'model.bin'))).toEqual(model);
+    expect(fx.gitml('checkout').stdout).toBe('Every output already matches ml.lock.json.\n');
+  });
+
+  it('exits 1 naming a deleted uncached output that git does not hold either, and still restores the rest', () => {
+    const fx = reproduced(PIPELINE_WITH_METRICS); // nothing committed
+    fx.remove('metrics.json');
+    fx.remove('model.bin');
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: metrics.json is not cached (cache: false) and HEAD does not hold the version ml.lock.json records; recreate it with `gitml repro build`');
+    expect(r.stdout).toContain('restored model.bin');
+    expect(r.stdout).toContain('1 restored, 1 already matched, 1 could not be restored.');
   });
 
   it('leaves restored files writable while cache objects stay read-only', () => {
@@ -189,11 +201,11 @@ describe('gitml checkout', () => {
     expect(r.stdout).toContain('Every output already matches ml.lock.json.');
   });
 
-  it('confirms a matching workspace when a pipeline also has uncached metrics', () => {
+  it('confirms a matching workspace when a pipeline also has uncached metrics, in one line', () => {
     const fx = reproduced(PIPELINE_WITH_METRICS);
     const r = fx.gitml('checkout');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Every output already matches ml.lock.json.');
+    expect(r.stdout).toBe('Every output already matches ml.lock.json.\n');
   });
 
   it('removes folders left empty after deleting extra files from a directory output', () => {
@@ -267,13 +279,22 @@ describe('gitml checkout --rev', () => {
     expect(bad.stderr).toContain('nope is not an output recorded in ml.lock.json at HEAD~1');
   });
 
-  it('reports an object missing from the cache and restores the rest', () => {
+  it('changes nothing and exits 1 when an object of the revision is missing, saying where to get it', () => {
     const fx = history();
-    const old = fx.git('show', 'HEAD~1:ml.lock.json');
-    rmSync(objectPath(fx, JSON.parse(old).stages.build.outs['model.bin'].hash), { force: true });
+    const old = JSON.parse(fx.git('show', 'HEAD~1:ml.lock.json'));
+    const hash = old.stages.build.outs['model.bin'].hash as string;
+    rmSync(objectPath(fx, hash), { force: true });
     const r = fx.gitml('checkout', '--rev', 'HEAD~1');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/model\.bin: object blake3:[0-9a-f]+ is not in the cache/);
-    expect(fx.read('out/a.txt')).toBe('v1\n');
+    expect(r.stderr).toContain(`1 output of HEAD~1 is not in the cache: model.bin (stage build, ${hash}). Nothing was changed.`);
+    expect(r.stderr).toContain('`gitml remote add NAME URL`, then `gitml pull`');
+    expect(r.stderr).toContain('`gitml repro --rev HEAD~1`');
+    expect(r.stdout).toBe('');
+    // Not half applied: the directory output and the metrics are still those of HEAD.
+    expect(fx.read('out/a.txt')).toBe('v2\n');
+    expect(fx.read('metrics.json')).toBe('{"acc": 0.2}');
+
+    expect(fx.gitml('remote', 'add', 'store', join(fx.dir, '..', `${fx.dir.split('/').pop()}-store`)).code).toBe(0);
+    expect(fx.gitml('checkout', '--rev', 'HEAD~1').stderr).toContain('Get them with `gitml pull` (remote `store`)');
   });
 });

@@ -223,3 +223,23 @@ describe('experiments and gc', () => {
     expect(g.exists(`.ml/cache/blake3/${base.slice(7, 9)}/${base.slice(9)}`)).toBe(true);
   });
 });
+
+describe('gitml exp apply with objects missing', () => {
+  it('exits 1 naming the missing output and leaves params, lockfile, metrics and outputs as they were', () => {
+    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+    expect(g.gitml('repro', '-q').code).toBe(0);
+    g.git('add', '-A');
+    g.git('commit', '-qm', 'baseline');
+    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
+    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash as string;
+    g.remove(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`);
+    const before = ['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'].map((f) => g.read(f));
+
+    const r = g.gitml('exp', 'apply', 'three');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('Applied');
+    expect(r.stderr).toContain(`1 output of three is not in the cache: models/model.txt (stage train, ${model}). Nothing was changed.`);
+    expect(r.stderr).toContain('`gitml repro --rev three`');
+    expect(['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'].map((f) => g.read(f))).toEqual(before);
+  });
+});
