@@ -9,7 +9,7 @@ import { serializeStageKey, stageKeyRecord } from '../plan/stage-key.js';
 import { RunCache } from '../cache/run-cache.js';
 import type { Progress } from '../util/progress.js';
 import { ignoreOutputs } from '../run/gitignore.js';
-import { acquireWorkspaceGuard } from '../run/guard.js';
+import { acquireWorkspaceGuard, takeOverStaleGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
 import { runStage } from '../run/run-stage.js';
 import { schedule, type StageOutcome } from '../run/schedule.js';
@@ -57,6 +57,8 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
 
 async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> {
   const print = opts.print ?? (() => {});
+  // Stage commands a killed gitml left running must stop before the workspace is hashed, not only before stages run.
+  if (!opts.dry) takeOverStaleGuard(ws.root);
   const pipeline = ws.loadPipeline();
   const lock = ws.readLock();
   const graph = ws.loadGraph(pipeline, lock);
@@ -70,7 +72,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const processes = opts.processes ?? new ProcessGroup();
   const runCache = new RunCache(ws.root, ws.cache);
   const useRunCache = opts.runCache !== false && !opts.force;
-  const release = acquireWorkspaceGuard(ws.root);
+  const release = acquireWorkspaceGuard(ws.root, { processes });
   try {
     for (const p of plan) if (p.action === 'up-to-date') print(`Stage \`${p.name}\` is up to date`);
     for (const p of plan) if (p.action === 'frozen') print(`Stage \`${p.name}\` is frozen, not running it`);

@@ -60,6 +60,7 @@ export const DEFAULT_TRANSFER_JOBS = 8;
 /** Uploads the objects ml.lock.json references that the local cache has and the remote lacks. */
 export async function push(opts: TransferOptions = {}): Promise<PushResult> {
   return withRemote(opts, async (ws, store, wanted) => {
+    await store.removeStaleUploads?.();
     const runs = opts.runCache ? localRuns(new RunCache(ws.root, ws.cache)) : undefined;
     const report = await pushObjects({ cache: ws.cache, store, wanted, runs, jobs: opts.jobs, progress: opts.progress, signal: opts.signal });
     return { ...report, remote: ref(store) };

@@ -1,11 +1,20 @@
 import { constants, existsSync, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ResolvedRemote } from '../config.js';
 import { RemoteUnreachableError } from './errors.js';
 import type { RemoteStore } from './remote.js';
 
 let uploads = 0;
+
+/**
+ * Uploads are written under this prefix and renamed into place, so a killed push leaves its partial files in one
+ * place, where a later push removes them once they are older than `STALE_UPLOAD_MS`.
+ */
+export const UPLOADS_PREFIX = 'tmp/';
+/** Older than this, an upload's temporary file is abandoned (other machines may be pushing: no pid to check). */
+export const STALE_UPLOAD_MS = 60 * 60 * 1000;
 
 /** A remote in a local or mounted directory (an NFS share, a synced folder), laid out like `.ml/cache`. */
 export class DirRemote implements RemoteStore {
@@ -47,7 +56,9 @@ export class DirRemote implements RemoteStore {
       }
       for (const e of entries) {
         const key = `${rel}${e.name}`;
-        if (e.isDirectory()) await walk(`${key}/`);
+        if (e.isDirectory()) {
+          if (`${key}/` !== UPLOADS_PREFIX) await walk(`${key}/`);
+        }
         else if (!e.name.includes('.tmp-')) out.push(key);
       }
     };
@@ -69,7 +80,9 @@ export class DirRemote implements RemoteStore {
     const dest = join(this.dir, key);
     await mkdir(dirname(dest), { recursive: true });
     // Written under a temporary name and renamed, so an interrupted push leaves nothing under the object's name.
-    const tmp = `${dest}.tmp-${process.pid}-${++uploads}`;
+    const tmpDir = join(this.dir, UPLOADS_PREFIX);
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${process.pid}-${++uploads}-${randomBytes(4).toString('hex')}`);
     try {
       await copyFile(src, tmp, constants.COPYFILE_FICLONE);
       await chmod(tmp, 0o444);
@@ -78,6 +91,25 @@ export class DirRemote implements RemoteStore {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** Deletes uploads that interrupted pushes (from any machine) left behind over an hour ago; returns how many. */
+  async removeStaleUploads(now = Date.now()): Promise<number> {
+    const tmpDir = join(this.dir, UPLOADS_PREFIX);
+    let names: string[];
+    try {
+      names = await readdir(tmpDir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const st = await stat(join(tmpDir, name)).catch(() => undefined);
+      if (!st || now - st.mtimeMs <= STALE_UPLOAD_MS) continue;
+      await rm(join(tmpDir, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   close(): void {}

@@ -21,6 +21,8 @@ export interface RemoteStore {
   get(key: string, dest: string, signal?: AbortSignal): Promise<boolean>;
   /** Uploads the local file `src` as `key`; a reader never sees a partly written object. */
   put(key: string, src: string, signal?: AbortSignal): Promise<void>;
+  /** Deletes what interrupted uploads left (a store whose uploads are atomic has none); returns how many. */
+  removeStaleUploads?(): Promise<number>;
   close(): void;
 }
 

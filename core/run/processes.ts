@@ -7,13 +7,38 @@ import type { ChildProcess } from 'node:child_process';
 export class ProcessGroup {
   private readonly children = new Set<ChildProcess>();
   private signalled: NodeJS.Signals | undefined;
+  private readonly watchers = new Set<(pgids: number[]) => void>();
 
   add(child: ChildProcess): void {
     this.children.add(child);
     // Forgotten on 'close', not 'exit': background jobs of the shell keep the group (and its pipes) alive after the
     // shell itself has exited, and the SIGKILL below must still reach them.
-    child.once('close', () => this.children.delete(child));
+    child.once('close', () => {
+      this.children.delete(child);
+      this.changed();
+    });
+    this.changed();
     if (this.signalled) this.kill(child, this.signalled);
+  }
+
+  /**
+   * Calls `fn` with the process group ids of the running commands each time one starts or ends (the workspace guard
+   * records them, so that a later run can stop them if this process is killed). Returns the function that stops it.
+   */
+  watch(fn: (pgids: number[]) => void): () => void {
+    this.watchers.add(fn);
+    fn(this.pgids());
+    return () => this.watchers.delete(fn);
+  }
+
+  private pgids(): number[] {
+    return [...this.children].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  }
+
+  private changed(): void {
+    if (!this.watchers.size) return;
+    const pgids = this.pgids();
+    for (const fn of this.watchers) fn(pgids);
   }
 
   /** Set once `stopAll` was called: the reason no further stage may start. */

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, watch } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
 
@@ -72,4 +72,59 @@ describe('interrupting gitml repro', () => {
       expect(fx.read('slow.txt')).toBe('full\n');
     });
   }
+});
+
+describe('a gitml killed with SIGKILL', () => {
+  it('leaves its stage commands recorded in the guard; the next run stops them, says so, and only then runs', async () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE, 'slow.flag': '' });
+    const child = fx.spawnGitml('repro', '-j', '2');
+    child.stdout!.resume();
+    child.stderr!.resume();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await waitFor(() => fx.exists('ml.lock.json') && fx.exists('child.pid') && fx.read('child.pid').trim() !== '', 'fast to finish and slow to start');
+    child.kill('SIGKILL');
+    await exited;
+
+    const orphan = Number(fx.read('child.pid'));
+    expect(alive(orphan)).toBe(true);
+    const guard = JSON.parse(fx.read('.ml/state/running.pid'));
+    expect(guard.pid).toBe(child.pid);
+    expect(guard.groups).toHaveLength(1);
+
+    fx.remove('slow.flag');
+    const again = fx.gitml('repro');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`Stopped stage commands left running by gitml pid ${child.pid}, which was killed (process group ${guard.groups[0].pid}).`);
+    expect(alive(orphan)).toBe(false);
+    expect(fx.read('slow.txt')).toBe('full\n');
+    expect(fx.exists('.ml/state/running.pid')).toBe(false);
+  }, 30_000);
+
+  it('takes over a guard in the old plain-pid format', () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE });
+    fx.write('.ml/state/running.pid', '999999999\n');
+    const r = fx.gitml('repro');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Stopped');
+  });
+});
+
+describe('temporary files', () => {
+  it('are never created among the workspace files; those a killed run left under .ml/tmp are removed by the next', async () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE });
+    fx.write('.ml/tmp/write/999999999-1-ml.lock.json', '{"half": ');
+    const seen: string[] = [];
+    const watcher = watch(fx.dir, (_event, name) => name && seen.push(name));
+    try {
+      const child = fx.spawnGitml('repro');
+      child.stdout!.resume();
+      child.stderr!.resume();
+      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    } finally {
+      watcher.close();
+    }
+    expect(fx.exists('ml.lock.json')).toBe(true);
+    expect(seen.filter((n) => /tmp/.test(n))).toEqual([]);
+    expect(fx.exists('.ml/tmp/write/999999999-1-ml.lock.json')).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
@@ -253,3 +253,47 @@ function fileHash(fx: Fixture, out: string, rel: string): string {
   const manifest = JSON.parse(readFileSync(objectPath(fx, fx.lock().stages.build.outs[out].hash), 'utf8')) as { files: { path: string; hash: string }[] };
   return manifest.files.find((f) => f.path === rel)!.hash;
 }
+
+describe('an interrupted push', () => {
+  it('leaves its partial uploads only under tmp/, and a later push removes those over an hour old', async () => {
+    const remote = makeFixture({}, { git: false }).dir;
+    const a = makeFixture({
+      'ml.yaml': `stages:
+  many:
+    cmd: mkdir -p many && for i in $(seq 1 3000); do echo "file $i" > many/$i.txt; done && head -c 3000000 /dev/urandom > big.bin
+    outs: [many, big.bin]
+`,
+    });
+    ok(a, 'repro');
+    ok(a, 'remote', 'add', 'origin', remote, '--default');
+
+    const child = a.spawnGitml('push');
+    child.stdout!.resume();
+    child.stderr!.resume();
+    const exited = new Promise((res) => child.once('exit', res));
+    // Killed as soon as the upload is under way.
+    await new Promise<void>((res) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(remote, 'tmp')) || existsSync(join(remote, 'blake3'))) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          res();
+        }
+      }, 1);
+    });
+    await exited;
+
+    const left = filesUnder(remote);
+    expect(left.filter((f) => !f.startsWith('tmp/') && /tmp/.test(f))).toEqual([]);
+    // What the killed push left, aged past the hour, and a fresh upload of someone else's that must stay.
+    mkdirSync(join(remote, 'tmp'), { recursive: true });
+    writeFileSync(join(remote, 'tmp', '999999-1-dead'), 'part');
+    writeFileSync(join(remote, 'tmp', '999999-2-fresh'), 'part');
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const f of filesUnder(join(remote, 'tmp'))) if (f !== '999999-2-fresh') utimesSync(join(remote, 'tmp', f), hoursAgo, hoursAgo);
+
+    ok(a, 'push');
+    expect(filesUnder(join(remote, 'tmp'))).toEqual(['999999-2-fresh']);
+    expect(ok(a, 'status', '--remote')).not.toContain('missing');
+  }, 60_000);
+});
