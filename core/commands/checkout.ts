@@ -73,11 +73,11 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
 
     // Uncached outputs are committed to git: they come from the revision, or from HEAD when it holds the version
     // the workspace lockfile records.
-    const gitSide = snap ?? (await headSnapshot(ws.root));
     const committed = new Map<string, Uint8Array>();
+    const stale = selected.filter(({ path, entry }) => entry.cache === false && !matches(path, entry));
+    const gitSide = snap ?? (stale.length ? await headSnapshot(ws.root) : undefined);
     const make = await loadBlake3();
-    for (const { path, entry } of selected) {
-      if (entry.cache !== false || matches(path, entry)) continue;
+    for (const { path, entry } of stale) {
       const bytes = gitSide ? await gitSide.readBytes(path) : null;
       if (bytes === null) continue;
       if (!snap) {
