@@ -32,7 +32,7 @@ export function registerGcCommand(program: Command, ctx: CliContext): void {
       const r = await gc({ cwd: ctx.cwd(), scope, dry: o.dry, force: o.force, progress: await ctx.progress() });
       const quiet = ctx.quiet();
       for (const c of r.unreadable ?? [])
-        ctx.warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
+        ctx.warn(`warning: ml.lock.json at ${c} could not be parsed; every object hash it mentions is kept`);
       if (!quiet) ctx.line(describeScope(r));
       if (o.dry || !r.applied) for (const l of listDropped(r)) ctx.line(l);
       const size = formatBytes(r.droppedBytes);

@@ -7,6 +7,9 @@ import { removeStaleTemps } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
 
+/** Objects larger than this are not read to find out whether a broken lockfile's hash names a manifest. */
+const MAX_MANIFEST_GUESS = 64 << 20;
+
 /**
  * What `gc` keeps. Each narrower scope drops objects that the wider one keeps:
  * - `all`: what the workspace lockfile and the lockfile of any commit reachable from HEAD, a branch, a tag, a stash
@@ -77,10 +80,23 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       if (!(err instanceof GitmlError && err.code === 'E_NOT_GIT')) throw err;
     }
     const readManifest = (hash: string) => ws.cache.readManifest(hash);
+    // Whether an object a broken lockfile mentions is a manifest: only small objects are worth reading to find out.
+    const maybeManifest = (hash: string) => {
+      const size = ws.cache.size(hash);
+      if (!size || size > MAX_MANIFEST_GUESS) return undefined;
+      try {
+        return readManifest(hash)?.files ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    };
     const keepSet = (inScope: (sources: Set<string>) => boolean) => {
       const keep = new Set<string>();
       for (const lock of [workspaceLock, ...(history?.lockfiles ?? []).filter((l) => inScope(l.sources)).map((l) => l.lock)])
         eachEntry(lock, (_stage, _path, entry) => addEntry(keep, entry, readManifest));
+      // A lockfile that no longer parses still keeps every object it mentions (and a mentioned manifest's files).
+      for (const u of (history?.unreadableHashes ?? []).filter((l) => inScope(l.sources)))
+        for (const hash of u.hashes) addEntry(keep, { hash, nfiles: maybeManifest(hash) ? 1 : undefined }, readManifest);
       return keep;
     };
     const keepAll = keepSet(() => true);
@@ -160,7 +176,7 @@ function eachEntry(lock: Lockfile, fn: (stage: string, path: string, entry: Lock
   }
 }
 
-function addEntry(keep: Set<string>, entry: LockEntry, readManifest: (hash: string) => { files: { hash: string }[] } | undefined): void {
+function addEntry(keep: Set<string>, entry: Pick<LockEntry, 'hash' | 'nfiles'>, readManifest: (hash: string) => { files: { hash: string }[] } | undefined): void {
   keep.add(entry.hash);
   if (entry.nfiles === undefined) return;
   for (const f of readManifest(entry.hash)?.files ?? []) keep.add(f.hash);

@@ -24,6 +24,8 @@ export interface History {
   experiments: number;
   /** Short ids of commits whose lockfile could not be parsed. */
   unreadable: string[];
+  /** Every `blake3:` hash the unparsable lockfiles mention, so that what they reference can still be kept. */
+  unreadableHashes: { hashes: string[]; sources: Set<HistorySource> }[];
 }
 
 /**
@@ -67,7 +69,7 @@ export async function historyLockfiles(root: string): Promise<History> {
     }
   }
 
-  const byBlob = new Map<string, HistoryLockfile | null>();
+  const byBlob = new Map<string, HistoryLockfile | { hashes: string[]; sources: Set<HistorySource> }>();
   const unreadable: string[] = [];
   for (const [oid, sources] of commitSources) {
     let blob: { oid: string; blob: Uint8Array };
@@ -77,18 +79,26 @@ export async function historyLockfiles(root: string): Promise<History> {
       continue; // no lockfile in this commit
     }
     const known = byBlob.get(blob.oid);
-    if (known) for (const s of sources) known.sources.add(s);
-    if (known !== undefined) continue;
+    if (known) {
+      for (const s of sources) known.sources.add(s);
+      continue;
+    }
+    const text = Buffer.from(blob.blob).toString('utf8');
     try {
-      const lock = parseLockfile(Buffer.from(blob.blob).toString('utf8'));
-      byBlob.set(blob.oid, { lock, sources: new Set(sources), commit: oid.slice(0, 7) });
+      byBlob.set(blob.oid, { lock: parseLockfile(text), sources: new Set(sources), commit: oid.slice(0, 7) });
     } catch {
-      byBlob.set(blob.oid, null);
+      byBlob.set(blob.oid, { hashes: [...new Set(text.match(/blake3:[0-9a-f]{64}/g) ?? [])], sources: new Set(sources) });
       unreadable.push(oid.slice(0, 10));
     }
   }
-  const lockfiles = [...byBlob.values()].filter((l): l is HistoryLockfile => l !== null);
-  return { lockfiles, commits: commitSources.size, experiments: exps.length, unreadable };
+  const all = [...byBlob.values()];
+  return {
+    lockfiles: all.filter((l): l is HistoryLockfile => 'lock' in l),
+    commits: commitSources.size,
+    experiments: exps.length,
+    unreadable,
+    unreadableHashes: all.filter((l): l is { hashes: string[]; sources: Set<HistorySource> } => 'hashes' in l),
+  };
 }
 
 /** Commits of every stash entry, read from the stash reflog (`git stash list`). */

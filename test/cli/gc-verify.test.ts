@@ -71,6 +71,29 @@ describe('gitml gc', () => {
     expect(existsSync(objectPath(fx, v2))).toBe(true);
   });
 
+  it('keeps every object a lockfile that no longer parses mentions, and warns about it', () => {
+    const { fx } = twoVersions();
+    fx.write('in.txt', 'three\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    const v3 = fx.lock().stages.build.outs['double.txt'].hash as string;
+    fx.write('in.txt', 'two\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    fx.git('add', '-A');
+    fx.git('commit', '-qm', 'v2');
+    fx.git('checkout', '-qb', 'broken');
+    fx.write('ml.lock.json', `{"schema": "1", "stages": {"build": {"outs": {"double.txt": {"hash": "${v3}"`);
+    fx.git('add', 'ml.lock.json');
+    fx.git('commit', '-qm', 'broken lockfile');
+    const commit = fx.git('rev-parse', 'HEAD').trim().slice(0, 10);
+    fx.git('checkout', '-q', 'main');
+
+    const r = fx.gitml('gc');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ml.lock.json at ${commit} could not be parsed; every object hash it mentions is kept`);
+    expect(r.stdout).toContain('Removed 2 objects'); // v3's out/copy.txt and its manifest
+    expect(existsSync(objectPath(fx, v3))).toBe(true);
+  });
+
   it('keeps what a stash entry references', () => {
     const { fx, v2 } = twoVersions();
     fx.git('stash', '-q', '--include-untracked');
