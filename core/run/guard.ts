@@ -58,7 +58,8 @@ export function acquireWorkspaceGuard(root: string, opts: GuardOptions = {}): ()
     const unwatch = opts.processes?.watch((pgids) => {
       if (released) return;
       const groups = pgids.map((pgid) => ({ pid: pgid, ...startOf(pgid) }));
-      writeFileAtomic(file, serialize({ ...self, groups }));
+      // Only a killed process's successor reads this, on the same running machine: no need to flush it to disk.
+      writeFileAtomic(file, serialize({ ...self, groups }), { fsync: false });
     });
     return () => {
       if (released) return;

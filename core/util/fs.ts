@@ -79,17 +79,22 @@ export function renameIntoPlace(tmp: string, abs: string): void {
   }
 }
 
-/** Writes through a temporary file, fsync and rename, so readers see the old or the new content, never a part. */
-export function writeFileAtomic(abs: string, data: string | Uint8Array): void {
+/**
+ * Writes through a temporary file, fsync and rename, so readers see the old or the new content, never a part.
+ * `fsync: false` skips the flush for state that need not survive a machine crash.
+ */
+export function writeFileAtomic(abs: string, data: string | Uint8Array, opts: { fsync?: boolean } = {}): void {
   mkdirSync(dirname(abs), { recursive: true });
   const tmp = tempPathFor(abs);
   try {
     writeFileSync(tmp, data);
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    if (opts.fsync !== false) {
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
     renameIntoPlace(tmp, abs);
   } catch (err) {
