@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WorkspaceBusyError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fs.js';
@@ -18,6 +19,8 @@ interface ProcessRef {
 
 /** What `.ml/state/running.pid` holds: the gitml process and the process groups of the stage commands it runs. */
 interface GuardRecord extends ProcessRef {
+  /** The machine it ran on: process ids mean nothing on another one (a workspace on a shared disk). */
+  host?: string;
   groups: ProcessRef[];
 }
 
@@ -39,7 +42,7 @@ export function acquireWorkspaceGuard(root: string, opts: GuardOptions = {}): ()
   const file = join(root, GUARD_FILE);
   mkdirSync(dirname(file), { recursive: true });
   const warn = opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const self: ProcessRef = { pid: process.pid, ...startOf(process.pid) };
+  const self = { pid: process.pid, ...startOf(process.pid), host: hostname() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
@@ -100,7 +103,12 @@ function readGuard(file: string): GuardRecord | undefined {
     const r = JSON.parse(text) as Partial<GuardRecord>;
     if (!Number.isInteger(r.pid) || (r.pid ?? 0) <= 0) return undefined;
     const groups = Array.isArray(r.groups) ? r.groups.filter((g) => Number.isInteger(g?.pid) && g.pid > 1) : [];
-    return { pid: r.pid!, ...(typeof r.start === 'string' ? { start: r.start } : {}), groups };
+    return {
+      pid: r.pid!,
+      ...(typeof r.start === 'string' ? { start: r.start } : {}),
+      ...(typeof r.host === 'string' ? { host: r.host } : {}),
+      groups,
+    };
   } catch {
     return undefined;
   }
@@ -112,7 +120,11 @@ function readGuard(file: string): GuardRecord | undefined {
  * that reuses the id).
  */
 function stopOrphans(held: GuardRecord, warn: (line: string) => void): void {
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32' || !held.groups.length) return;
+  if (held.host !== undefined && held.host !== hostname()) {
+    warn(`warning: gitml pid ${held.pid} on ${held.host} may have left stage commands running there; they cannot be stopped from here`);
+    return;
+  }
   const alive = held.groups.filter((g) => groupExists(g.pid) && (startOf(g.pid).start ?? g.start) === g.start);
   if (!alive.length) return;
   for (const g of alive) signalGroup(g.pid, 'SIGTERM');
