@@ -94,6 +94,19 @@ describe('gitml gc', () => {
     expect(existsSync(objectPath(fx, v3))).toBe(true);
   });
 
+  it('outside git keeps what the workspace lockfile references', () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE, 'in.txt': 'one\n' }, { git: false });
+    expect(fx.gitml('repro').code).toBe(0);
+    const v1 = fx.lock().stages.build.outs['double.txt'].hash as string;
+    fx.write('in.txt', 'two\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    const r = fx.gitml('gc');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Not in a git repository: keeping what the workspace ml.lock.json references.');
+    expect(r.stdout).toContain('Removed 3 objects');
+    expect(existsSync(objectPath(fx, v1))).toBe(false);
+  });
+
   it('keeps what a stash entry references', () => {
     const { fx, v2 } = twoVersions();
     fx.git('stash', '-q', '--include-untracked');
