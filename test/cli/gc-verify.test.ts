@@ -107,12 +107,20 @@ describe('gitml gc', () => {
     expect(existsSync(objectPath(fx, v1))).toBe(false);
   });
 
-  it('keeps what a stash entry references', () => {
+  it('keeps what every stash entry references, older ones too', () => {
     const { fx, v2 } = twoVersions();
     fx.git('stash', '-q', '--include-untracked');
     expect(fx.gitml('checkout').code).toBe(0); // workspace back at v1
+    fx.write('in.txt', 'three\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    const v3 = fx.lock().stages.build.outs['double.txt'].hash as string;
+    fx.git('stash', '-q', '--include-untracked'); // v2 is now stash@{1}, kept only by the stash's reflog
+    expect(fx.gitml('checkout').code).toBe(0);
     expect(fx.gitml('gc').stdout).toContain('Removed 0 objects');
     expect(existsSync(objectPath(fx, v2))).toBe(true);
+    expect(existsSync(objectPath(fx, v3))).toBe(true);
+    fx.git('stash', 'drop', '-q');
+    expect(fx.gitml('checkout').code).toBe(0);
     fx.git('stash', 'pop', '-q');
     expect(fx.gitml('checkout').code).toBe(0);
     expect(fx.read('double.txt')).toBe('two\ntwo\n');
