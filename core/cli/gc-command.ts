@@ -39,7 +39,9 @@ export function registerGcCommand(program: Command, ctx: CliContext): void {
       const n = r.dropped.length;
       ctx.line(`${r.applied ? 'Removed' : 'Would remove'} ${n} object${n === 1 ? '' : 's'} (${size}); ${r.kept} kept.`);
       if (!quiet && r.runsRemoved)
-        ctx.line(`${r.applied ? 'Dropped' : 'Would drop'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
+        ctx.line(
+          `${r.applied ? 'Dropped' : 'Would drop'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`,
+        );
       if (!quiet && r.partialsRemoved)
         ctx.line(`Deleted ${r.partialsRemoved} temporary file${r.partialsRemoved === 1 ? '' : 's'} left by interrupted commands.`);
       if (!o.dry && !r.applied) {
@@ -53,7 +55,8 @@ export function registerGcCommand(program: Command, ctx: CliContext): void {
 }
 
 function describeScope(r: GcResult): string {
-  if (r.scope !== 'all') return `Keeping only what ${r.scope === 'workspace' ? 'the workspace ml.lock.json references' : 'the workspace and every branch, tag and stash reference'}; dropping ${DROPS[r.scope]}.`;
+  if (r.scope !== 'all')
+    return `Keeping only what ${r.scope === 'workspace' ? 'the workspace ml.lock.json references' : 'the workspace and every branch, tag and stash reference'}; dropping ${DROPS[r.scope]}.`;
   if (r.commits === undefined) return 'Not in a git repository: keeping what the workspace ml.lock.json references.';
   const exps = r.experiments ?? 0;
   return `Keeping what the workspace and ${r.commits} commit${r.commits === 1 ? '' : 's'} (every branch, tag, stash and ${exps} experiment${exps === 1 ? '' : 's'}) reference.`;

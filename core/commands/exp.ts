@@ -305,7 +305,10 @@ export async function expApply(opts: { cwd?: string; name: string; force?: boole
   const entries = await checkout({ cwd: root });
   const failed = entries.filter((e) => e.result === 'error');
   if (failed.length)
-    throw new GitmlError('E_CHECKOUT_INCOMPLETE', failed.map((e) => e.message).join('; '), { exitCode: 1, data: { failed: failed.map((e) => e.path) } });
+    throw new GitmlError('E_CHECKOUT_INCOMPLETE', failed.map((e) => e.message).join('; '), {
+      exitCode: 1,
+      data: { failed: failed.map((e) => e.path) },
+    });
   const restored = entries.filter((e) => e.result === 'restored').map((e) => e.path);
   return { files, restored };
 }

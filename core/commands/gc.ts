@@ -100,14 +100,12 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       return keep;
     };
     const keepAll = keepSet(() => true);
-    const keep =
-      scope === 'all' ? keepAll : scope === 'no-experiments' ? keepSet((sources) => sources.has('refs')) : keepSet(() => false);
+    const keep = scope === 'all' ? keepAll : scope === 'no-experiments' ? keepSet((sources) => sources.has('refs')) : keepSet(() => false);
     // Objects that only the narrower scope drops: history still needs them, so deleting them takes `force`.
     const historyOnly = [...keepAll].filter((h) => !keep.has(h) && ws.cache.has(h)).length;
     const applied = !opts.dry && (historyOnly === 0 || opts.force === true);
     const release = applied ? acquireWorkspaceGuard(ws.root) : () => {};
     try {
-
       // Names for what goes, from every lockfile read (kept or not) and the run-cache.
       const names = new Map<string, { path: string; stage?: string }>();
       const name = (hash: string, path: string, stage?: string) => {
@@ -115,7 +113,8 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       };
       const nameEntry = (stage: string | undefined, path: string, entry: LockEntry) => {
         name(entry.hash, path, stage);
-        if (entry.nfiles !== undefined) for (const f of ws.cache.readManifest(entry.hash)?.files ?? []) name(f.hash, `${path}/${f.path}`, stage);
+        if (entry.nfiles !== undefined)
+          for (const f of ws.cache.readManifest(entry.hash)?.files ?? []) name(f.hash, `${path}/${f.path}`, stage);
       };
       // Outputs first: an object is named after the stage that produced it, not one that reads it.
       const allLocks = [workspaceLock, ...(history?.lockfiles ?? []).map((l) => l.lock)];
@@ -123,7 +122,8 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       for (const lock of allLocks) eachEntry(lock, nameEntry, 'deps');
       const runs = new RunCache(ws.root, ws.cache);
       const runEntries = runs.entries();
-      for (const { record } of runEntries) for (const [path, entry] of Object.entries(record?.outs ?? {})) nameEntry(undefined, path, entry);
+      for (const { record } of runEntries)
+        for (const [path, entry] of Object.entries(record?.outs ?? {})) nameEntry(undefined, path, entry);
 
       const objects = ws.cache.listObjects();
       const dropped: GcObject[] = objects
@@ -136,7 +136,8 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
         ({ record }) =>
           !record ||
           Object.values(record.outs).some(
-            (e) => gone.has(e.hash) || (e.nfiles !== undefined && (ws.cache.readManifest(e.hash)?.files ?? []).some((f) => gone.has(f.hash))),
+            (e) =>
+              gone.has(e.hash) || (e.nfiles !== undefined && (ws.cache.readManifest(e.hash)?.files ?? []).some((f) => gone.has(f.hash))),
           ),
       );
 
@@ -176,7 +177,11 @@ function eachEntry(lock: Lockfile, fn: (stage: string, path: string, entry: Lock
   }
 }
 
-function addEntry(keep: Set<string>, entry: Pick<LockEntry, 'hash' | 'nfiles'>, readManifest: (hash: string) => { files: { hash: string }[] } | undefined): void {
+function addEntry(
+  keep: Set<string>,
+  entry: Pick<LockEntry, 'hash' | 'nfiles'>,
+  readManifest: (hash: string) => { files: { hash: string }[] } | undefined,
+): void {
   keep.add(entry.hash);
   if (entry.nfiles === undefined) return;
   for (const f of readManifest(entry.hash)?.files ?? []) keep.add(f.hash);

@@ -58,8 +58,7 @@ export class DirRemote implements RemoteStore {
         const key = `${rel}${e.name}`;
         if (e.isDirectory()) {
           if (`${key}/` !== UPLOADS_PREFIX) await walk(`${key}/`);
-        }
-        else if (!e.name.includes('.tmp-')) out.push(key);
+        } else if (!e.name.includes('.tmp-')) out.push(key);
       }
     };
     await walk(prefix);
