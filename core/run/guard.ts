@@ -61,8 +61,12 @@ export function acquireWorkspaceGuard(root: string, opts: GuardOptions = {}): ()
     const unwatch = opts.processes?.watch((pgids) => {
       if (released) return;
       const groups = pgids.map((pgid) => ({ pid: pgid, ...startOf(pgid) }));
-      // Only a killed process's successor reads this, on the same running machine: no need to flush it to disk.
-      writeFileAtomic(file, serialize({ ...self, groups }), { fsync: false });
+      try {
+        // Only a killed process's successor reads this, on the same running machine: no need to flush it to disk.
+        writeFileAtomic(file, serialize({ ...self, groups }), { fsync: false });
+      } catch {
+        // Best effort: a full disk must not stop the stages; the guard still holds the workspace.
+      }
     });
     return () => {
       if (released) return;
