@@ -1,4 +1,5 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
+import { formatSeconds } from '../core/util/format.js';
 
 export interface StageStatusView {
   changed: boolean;
@@ -53,4 +54,43 @@ export function formatKeyValues(groups: Record<string, Record<string, unknown>>)
 
 function formatValue(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export interface ReproSummaryView {
+  stages: { name: string; result: 'ran' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'skipped'; seconds?: number }[];
+  seconds: number;
+}
+
+/**
+ * The end of a `repro`: each stage that did something with its duration, then the counts and the total time.
+ * `Nothing to reproduce` when every stage was already up to date.
+ */
+export function formatReproSummary(summary: ReproSummaryView): string[] {
+  const total = formatSeconds(summary.seconds);
+  const count = (r: ReproSummaryView['stages'][number]['result']) => summary.stages.filter((s) => s.result === r).length;
+  const active = summary.stages.filter((s) => s.result !== 'up-to-date' && s.result !== 'frozen');
+  if (!active.length) return [`Nothing to reproduce: every stage is up to date (${total}).`];
+  const label: Record<ReproSummaryView['stages'][number]['result'], string> = {
+    ran: 'ran',
+    restored: 'restored from run-cache',
+    'up-to-date': 'up to date',
+    frozen: 'frozen',
+    failed: 'failed',
+    skipped: 'not run',
+  };
+  const width = Math.max(...active.map((s) => s.name.length));
+  const kind = Math.max(...active.map((s) => label[s.result].length));
+  const lines = ['', 'Summary:'];
+  for (const s of active)
+    lines.push(`  ${s.name.padEnd(width)}  ${s.seconds === undefined ? label[s.result] : `${label[s.result].padEnd(kind)}  ${formatSeconds(s.seconds)}`}`.trimEnd());
+  const parts = [
+    `${count('ran')} ran`,
+    `${count('restored')} restored from the run-cache`,
+    `${count('up-to-date')} up to date`,
+    ...(count('frozen') ? [`${count('frozen')} frozen`] : []),
+    ...(count('failed') ? [`${count('failed')} failed`] : []),
+    ...(count('skipped') ? [`${count('skipped')} not run`] : []),
+  ];
+  lines.push(`${summary.stages.length} stage${summary.stages.length === 1 ? '' : 's'}: ${parts.join(', ')}; total ${total}.`);
+  return lines;
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { formatKeyValues, formatPlan, formatStatus } from '../../reporters/console.js';
+import { formatKeyValues, formatPlan, formatReproSummary, formatStatus } from '../../reporters/console.js';
 import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
@@ -236,9 +236,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
             progress: await progress(),
             processes,
             print,
+            // Printed also when a stage fails or the run is interrupted, before the error.
+            onSummary: (summary) => {
+              if (!quiet()) for (const l of formatReproSummary(summary)) line(l);
+            },
           });
           if (o.dry) for (const l of formatPlan(r.plan)) line(l);
-          else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
