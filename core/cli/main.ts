@@ -359,16 +359,23 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   exp
     .command('show')
     .description('list the baseline (HEAD) and every experiment with their metrics and the params that differ')
-    .option('--sort-by <metric>', 'order by this metric (KEY or FILE:KEY), best first')
+    .option('--sort-by <metric>', 'order by this metric (KEY or FILE:KEY), best first (default: the first metric with a `better:` direction)')
+    .option('--only <columns>', 'show only these metrics and params (comma-separated KEY or FILE:KEY), in this order')
+    .option('--drop <columns>', 'leave out these metrics and params (comma-separated)')
     .option('--json', 'print every param and metric of every experiment as JSON')
     .option('--md', 'print a GitHub markdown table')
     .option('--csv', 'print CSV')
-    .action(async (o: { sortBy?: string; json?: boolean; md?: boolean; csv?: boolean }) => {
+    .action(async (o: { sortBy?: string; only?: string; drop?: string; json?: boolean; md?: boolean; csv?: boolean }) => {
       const { expShow } = await import('../commands/exp.js');
-      const { formatExperiments, sortRows } = await import('../../reporters/exp.js');
+      const { defaultSortMetric, formatExperiments, sortRows } = await import('../../reporters/exp.js');
       let rows = await expShow({ cwd: cwd() });
-      if (o.sortBy) rows = sortRows(rows, o.sortBy);
-      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table'));
+      // JSON keeps the order experiments were made in unless asked; tables read best first.
+      const sortBy = o.sortBy ?? (o.json ? undefined : defaultSortMetric(rows));
+      if (sortBy) rows = sortRows(rows, sortBy);
+      const list = (v?: string) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+      // A terminal's width, else $COLUMNS; piped output without it keeps every column.
+      const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined;
+      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table', { only: list(o.only), drop: list(o.drop), width }));
     });
   exp
     .command('diff')
