@@ -1,5 +1,6 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
 import { formatSeconds } from '../core/util/format.js';
+import { DEFAULT_PRECISION, formatCell } from './diff.js';
 
 export interface StageStatusView {
   changed: boolean;
@@ -40,19 +41,26 @@ export function formatPlan(plan: PlanView[]): string[] {
   return lines;
 }
 
-/** Aligned `key  value` rows, grouped under a heading per file. */
-export function formatKeyValues(groups: Record<string, Record<string, unknown>>): string[] {
+/**
+ * Aligned `key  value` rows, grouped under a heading per file. With `precision` (metrics), numbers are rounded to the
+ * file's declared significant digits, else to the default that `metrics diff` uses too; without it (params), printed
+ * as they are.
+ */
+export function formatKeyValues(groups: Record<string, Record<string, unknown>>, precision?: Record<string, number>): string[] {
   const lines: string[] = [];
   for (const [file, values] of Object.entries(groups)) {
     lines.push(file);
     const keys = Object.keys(values);
     const width = Math.max(0, ...keys.map((k) => k.length));
-    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${formatValue(values[k])}`);
+    const digits = precision ? (precision[file] ?? DEFAULT_PRECISION) : undefined;
+    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${formatValue(values[k], digits)}`);
   }
   return lines;
 }
 
-function formatValue(v: unknown): string {
+function formatValue(v: unknown, digits: number | undefined): string {
+  // Counts stay whole: precision trims the noise of fractions.
+  if (typeof v === 'number' && digits !== undefined && !Number.isInteger(v)) return formatCell(v, digits);
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 

@@ -130,6 +130,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async () => {
       const { init } = await import('../commands/init.js');
       const r = await init({ cwd: cwd() });
+      if (quiet()) return;
       if (!r.created.length) line(`gitml is already set up in ${r.root}`);
       else for (const f of r.created) line(`created ${f}`);
       if (!r.git) warn('note: this directory is not in a git repository; run `git init` to version the pipeline');
@@ -254,9 +255,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .description('print the stage graph')
     .argument('[stages...]', 'only these stages and their upstream')
     .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
-    .action(async (stages: string[], o: { format: DagFormat }) => {
+    .option('--json', 'the same as --format json, as every command spells it')
+    .action(async (stages: string[], o: { format: DagFormat; json?: boolean }, cmd: Command) => {
+      if (o.json && cmd.getOptionValueSource('format') === 'cli' && o.format !== 'json')
+        throw new UsageError(`--json and --format ${o.format} ask for different outputs; give one`);
       const { dag } = await import('../commands/dag.js');
-      io.out(renderDag(await dag({ cwd: cwd(), targets: stages }), o.format));
+      io.out(renderDag(await dag({ cwd: cwd(), targets: stages }), o.json ? 'json' : o.format));
     });
 
   const params = program.command('params').description('parameters the pipeline reads');
@@ -279,9 +283,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { json?: boolean }) => {
       const { metricsShow } = await import('../commands/metrics-show.js');
       const r = await metricsShow({ cwd: cwd() });
-      if (o.json) line(JSON.stringify(r, null, 2));
+      // JSON carries the values as they are; precision is for reading.
+      if (o.json) line(JSON.stringify({ metrics: r.metrics, errors: r.errors }, null, 2));
       else {
-        for (const l of formatKeyValues(r.metrics)) line(l);
+        for (const l of formatKeyValues(r.metrics, r.precision)) line(l);
         if (!Object.keys(r.metrics).length && !Object.keys(r.errors).length) line('No metrics declared in ml.yaml.');
       }
       for (const [file, message] of Object.entries(r.errors)) warn(`${file}: ${message}`);
