@@ -458,11 +458,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { dry?: boolean; allCommits?: boolean }) => {
       const { gc } = await import('../commands/gc.js');
       const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });
-      const mb = (r.removedBytes / 1e6).toFixed(1);
+      const { formatBytes } = await import('../util/format.js');
       if (r.commits !== undefined) line(`Read the lockfiles of ${r.commits} commit${r.commits === 1 ? '' : 's'}.`);
       for (const c of r.unreadable ?? [])
         warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
-      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${mb} MB); ${r.kept} kept.`);
+      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${formatBytes(r.removedBytes)}); ${r.kept} kept.`);
       if (r.runsRemoved)
         line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
       if (r.partialsRemoved)
