@@ -59,6 +59,8 @@ export interface ExpTableOptions {
   only?: string[];
   /** Leave these columns out. */
   drop?: string[];
+  /** The metric rows are sorted by (KEY or FILE:KEY): its column comes first, so that fitting the width keeps it. */
+  sortedBy?: string;
   /**
    * Terminal width: in table format, columns that do not fit are left out, from the last, and counted in a final line.
    * Undefined (output not a terminal) prints every column.
@@ -83,6 +85,8 @@ function columns(rows: ExpRow[], opts: ExpTableOptions = {}): Column[] {
     return hit;
   };
   let cols = opts.only?.length ? [...new Set(opts.only.flatMap((n) => find(n, '--only')))] : all.filter((c) => c.differs !== false);
+  const sorted = opts.only?.length ? undefined : cols.find((c) => c.kind === 'metric' && opts.sortedBy !== undefined && ids(c).includes(opts.sortedBy));
+  if (sorted) cols = [sorted, ...cols.filter((c) => c !== sorted)];
   for (const name of opts.drop ?? []) {
     const gone = new Set(find(name, '--drop'));
     cols = cols.filter((c) => !gone.has(c));

@@ -380,7 +380,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const list = (v?: string) => v?.split(',').map((x) => x.trim()).filter(Boolean);
       // A terminal's width, else $COLUMNS; piped output without it keeps every column.
       const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined;
-      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table', { only: list(o.only), drop: list(o.drop), width }));
+      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table', { only: list(o.only), drop: list(o.drop), width, sortedBy: sortBy }));
     });
   exp
     .command('diff')
