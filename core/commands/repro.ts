@@ -91,21 +91,14 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const useRunCache = opts.runCache !== false && !opts.force;
   const release = acquireWorkspaceGuard(ws.root);
   const results = new Map<string, { result: StageResult; seconds?: number }>();
-  let removed: string[] = [];
-  const summarize = (): ReproSummary => ({
-    stages: plan.map((p) => ({ name: p.name, ...(results.get(p.name) ?? { result: fallbackResult(p, outcomes?.get(p.name)) }) })),
-    removed,
-    seconds: (now() - startedAt) / 1000,
-  });
-  let outcomes: Map<string, StageOutcome> | undefined;
   try {
-    removed = dropRemovedStages(ws, graph, lock, print);
+    const removed = dropRemovedStages(ws, graph, lock, print);
     for (const p of plan) if (p.action === 'up-to-date') print(`Stage \`${p.name}\` is up to date`);
     for (const p of plan) if (p.action === 'frozen') print(`Stage \`${p.name}\` is frozen, not running it`);
 
     const failed: string[] = [];
     const reasonsOf = new Map(plan.map((p) => [p.name, p.reasons]));
-    outcomes = await schedule(
+    const outcomes = await schedule(
       graph,
       plan,
       {
@@ -178,7 +171,11 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
       },
     );
 
-    const summary = summarize();
+    const summary: ReproSummary = {
+      stages: plan.map((p) => ({ name: p.name, ...(results.get(p.name) ?? { result: fallbackResult(p, outcomes.get(p.name)) }) })),
+      removed,
+      seconds: (now() - startedAt) / 1000,
+    };
     opts.onSummary?.(summary);
     if (processes.stopping) throw new InterruptedError(processes.stopping === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
     if (failed.length) throw new StageFailedError(failed);
@@ -203,7 +200,7 @@ function fallbackResult(p: PlannedStage, outcome: StageOutcome | undefined): Sta
 function dropRemovedStages(ws: Workspace, graph: Graph, lock: Lockfile, print: (line: string) => void): string[] {
   const removed = Object.keys(lock.stages).filter((name) => !graph.stages.has(name));
   if (!removed.length) return [];
-  const outputs = [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
+  const outputs = cachedOutputs(graph);
   const stillOutputs = new Set(graph.producers.keys());
   const drop = removed.flatMap((name) =>
     Object.entries(lock.stages[name]!.outs)
@@ -237,8 +234,12 @@ function commit(
   lock.stages[name] = toStageLock(stage, deps, outs);
   ws.writeLock(lock);
   for (const out of stage.outs) if (out.cache) ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
-  const outputs = [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
-  updateIgnored(ws.root, { add: stage.outs.filter((o) => o.cache).map((o) => o.path), outputs });
+  updateIgnored(ws.root, { add: stage.outs.filter((o) => o.cache).map((o) => o.path), outputs: cachedOutputs(graph) });
+}
+
+/** Every cached output of the pipeline: the `.gitignore` lines that are ours. */
+function cachedOutputs(graph: Graph): string[] {
+  return [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
 }
 
 export function checkTargets(graph: Graph, targets: string[]): void {
