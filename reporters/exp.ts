@@ -140,6 +140,8 @@ export function formatExperiments(rows: ExpRow[], format: ExpFormat, opts: ExpTa
     )}\n`;
   }
   const cols = columns(rows, opts);
+  // Params equal in every row say nothing about the experiments: they are left out, but counted.
+  const same = opts.only?.length ? [] : allColumns(rows).filter((c) => c.differs === false);
   const render = (shown: Column[]) => {
     const head = ['Experiment', 'Rev', 'Status', 'Created', ...shown.map((c) => c.title)];
     const body = rows.map((r) => [
@@ -156,7 +158,12 @@ export function formatExperiments(rows: ExpRow[], format: ExpFormat, opts: ExpTa
     if (format === 'csv') return [head, ...body].map((line) => line.map(csvCell).join(','));
     return renderTable(head, body, format, [false, false, false, false, ...shown.map(() => true)]);
   };
-  if (format !== 'table' || opts.width === undefined) return `${render(cols).join('\n')}\n`;
+  const sameLine = () => {
+    const n = same.length;
+    return `${n} param${n === 1 ? ' is' : 's are'} the same in every row: ${same.map((c) => c.title).join(', ')} (show with --only)`;
+  };
+  if (format === 'csv' || format === 'md') return `${render(cols).join('\n')}\n`;
+  if (opts.width === undefined) return `${[...render(cols), ...(same.length ? [sameLine()] : [])].join('\n')}\n`;
   // Fit the terminal: leave out columns from the right (the params that differ come before the rest).
   let shown = cols.length;
   let lines = render(cols);
@@ -166,6 +173,11 @@ export function formatExperiments(rows: ExpRow[], format: ExpFormat, opts: ExpTa
     const count = `... ${hidden} more column${hidden === 1 ? '' : 's'}`;
     const named = `${count}: ${cols.slice(shown).map((c) => c.title).join(', ')} (pick with --only/--drop)`;
     lines.push(named.length <= opts.width ? named : `${count} (pick with --only/--drop)`);
+  }
+  if (same.length) {
+    const n = same.length;
+    const line = sameLine();
+    lines.push(line.length <= opts.width ? line : `${n} param${n === 1 ? ' is' : 's are'} the same in every row (show with --only)`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -53,7 +53,13 @@ describe('exp show columns', () => {
     const lines = text.trimEnd().split('\n');
     expect(head(text)).toEqual(['Experiment', 'Rev', 'Status', 'Created', 'loss', 'acc']);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(62);
-    expect(lines.at(-1)).toBe('... 2 more columns: depth, lr (pick with --only/--drop)');
+    expect(lines.at(-2)).toBe('... 2 more columns: depth, lr (pick with --only/--drop)');
+    expect(lines.at(-1)).toBe('3 params are the same in every row (show with --only)');
+    expect(formatExperiments(r, 'table').trimEnd().split('\n').at(-1)).toBe(
+      '3 params are the same in every row: dropout, optimizer, seed (show with --only)',
+    );
+    // Naming columns shows exactly those: nothing is counted as left out.
+    expect(formatExperiments(r, 'table', { only: ['loss'] })).not.toContain('same in every row');
     // Markdown and CSV are for files and PR comments: never cut.
     expect(formatExperiments(r, 'md', { width: 20 }).split('\n')[0]).toContain('| depth | lr |');
   });
