@@ -136,6 +136,8 @@ describe('gitml gc', () => {
     expect(r.stdout).toContain('Would remove 3 objects');
     expect(r.stderr).toContain('3 of these objects are still referenced by earlier commits');
     expect(r.stderr).toContain('--force');
+    // Sizes print as everywhere else (push, pull, diff): bytes below 1 kB, not `0.0 MB`.
+    expect(r.stdout).toMatch(/Would remove 3 objects \(\d{2,3} B\); \d+ kept\./);
     expect(objectCount(fx)).toBe(before);
   });
 
