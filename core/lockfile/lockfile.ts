@@ -1,13 +1,19 @@
+import { LineCounter, parseDocument } from 'yaml';
 import validateLockfile from '../generated/validate-lockfile.js';
-import { LockfileCorruptError } from '../errors.js';
+import { LockfileCorruptError, type LockfileLocation } from '../errors.js';
 import type { Lockfile, LockEntry, StageLock } from '../generated/lockfile.js';
+import { makeLocator } from '../pipeline/locate.js';
 import type { CompiledValidator } from '../pipeline/schema.js';
-import { canonicalJson } from '../util/canonical.js';
+import { canonicalJson, decodeSpecial } from '../util/canonical.js';
+import { findJsonError, lineCol } from '../util/json-position.js';
 
 export type { Lockfile, LockEntry, StageLock };
 
 export const LOCKFILE = 'ml.lock.json';
 export const LOCKFILE_SCHEMA = '1';
+
+/** Deepest nesting a lockfile may hold (a parameter value is the only deep part); deeper is damage, not data. */
+const MAX_DEPTH = 100;
 
 export function emptyLockfile(): Lockfile {
   return { schema: LOCKFILE_SCHEMA, stages: {} };
@@ -15,30 +21,94 @@ export function emptyLockfile(): Lockfile {
 
 const validate = validateLockfile as unknown as CompiledValidator;
 
-/** Parses and validates lockfile text; a damaged file is an `E_LOCKFILE_CORRUPT` error naming the problem. */
+/**
+ * Parses and validates lockfile text; a damaged file is an `E_LOCKFILE_CORRUPT` error naming the problem and where
+ * it is (line, column and key). Parameter values come back decoded: NaN, infinities and integers beyond 2^53 as
+ * numbers and bigints (see `encodeSpecial`).
+ */
 export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new LockfileCorruptError(file, `not valid JSON (${(err as Error).message})`, err);
+    const found = findJsonError(text);
+    throw new LockfileCorruptError(file, `not valid JSON (${found.message})`, err, lineCol(text, found.offset));
+  }
+  const path = (parts: readonly (string | number)[]) => parts.join('.') || 'top level';
+  const locate = (parts: readonly (string | number)[]): LockfileLocation => {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, logLevel: 'silent', uniqueKeys: false });
+    return makeLocator(doc, lines)(parts);
+  };
+
+  const bad = badValue(value);
+  if (bad) {
+    if (bad.reason === 'nested too deeply') throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
+    throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, locate(bad.path));
   }
   if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {
-    throw new LockfileCorruptError(file, `schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`);
+    throw new LockfileCorruptError(
+      file,
+      `schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`,
+      undefined,
+      locate(['schema']),
+    );
   }
   if (!validate(value)) {
     const first = validate.errors![0]!;
-    const where = first.instancePath
+    const parts = first.instancePath
       ? first.instancePath
           .slice(1)
           .split('/')
           .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-          .join('.')
-      : 'top level';
-    const detail = first.keyword === 'additionalProperties' ? `unknown key \`${String(first.params.additionalProperty)}\`` : first.message;
-    throw new LockfileCorruptError(file, `${where}: ${detail}`);
+      : [];
+    const key = first.keyword === 'additionalProperties' ? String(first.params.additionalProperty) : undefined;
+    const detail = key !== undefined ? `unknown key \`${key}\`` : first.message;
+    throw new LockfileCorruptError(file, `${path(parts)}: ${detail}`, undefined, locate(key !== undefined ? [...parts, key] : parts));
   }
-  return value as Lockfile;
+  const lock = value as Lockfile;
+  for (const stage of Object.values(lock.stages)) {
+    if (stage.params) stage.params = decodeSpecial(stage.params) as StageLock['params'];
+    if (stage.with) stage.with = decodeSpecial(stage.with) as StageLock['with'];
+  }
+  return lock;
+}
+
+/**
+ * The first value no lockfile holds: a number JSON.parse turned into Infinity (`1e400`; gitml writes infinities as
+ * `{"$float": "inf"}`), or nesting past `MAX_DEPTH`. Iterative, so hostile depth
+ * costs no stack.
+ */
+function badValue(root: unknown): { path: (string | number)[]; reason: string } | undefined {
+  const todo: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  while (todo.length) {
+    const { value, path } = todo.pop()!;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return { path, reason: 'number out of range' };
+    } else if (value !== null && typeof value === 'object') {
+      if (path.length >= MAX_DEPTH) return { path, reason: 'nested too deeply' };
+      const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) todo.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
+    }
+  }
+  return undefined;
+}
+
+/** Offset of the `[` or `{` that opens level `MAX_DEPTH + 1`, for the text of a lockfile that parsed. */
+function deepOffset(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (c === ']' || c === '}') depth--;
+  }
+  return 0;
 }
 
 /**

@@ -116,7 +116,7 @@ describe('parseLockfile', () => {
     const err = corrupt('{"schema": "1", "stages": {');
     expect(err.code).toBe('E_LOCKFILE_CORRUPT');
     expect(err.data.reason).toMatch(/^not valid JSON \(/);
-    expect(err.message).toMatch(/^ml\.lock\.json: not valid JSON/);
+    expect(err.message).toMatch(/^ml\.lock\.json:1:28: not valid JSON \(unexpected end of file\)/);
     expect(err.message).toContain('git checkout -- ml.lock.json');
   });
 
@@ -157,7 +157,7 @@ describe('parseLockfile', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(LockfileCorruptError);
       expect((err as LockfileCorruptError).data.file).toBe('sub/ml.lock.json');
-      expect((err as Error).message).toMatch(/^sub\/ml\.lock\.json: not valid JSON/);
+      expect((err as Error).message).toMatch(/^sub\/ml\.lock\.json:1:1: not valid JSON/);
     }
   });
 });
