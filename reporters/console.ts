@@ -1,4 +1,5 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
+import { formatValue } from '../core/util/format.js';
 
 export interface StageStatusView {
   changed: boolean;
@@ -51,6 +52,3 @@ export function formatKeyValues(groups: Record<string, Record<string, unknown>>)
   return lines;
 }
 
-function formatValue(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}

@@ -1,6 +1,6 @@
 import type { ExpRow } from '../core/commands/exp.js';
 import { UsageError } from '../core/errors.js';
-import { compareStrings, jsonEqual } from '../core/util/canonical.js';
+import { compareStrings, jsonEqual, jsonReplacer } from '../core/util/canonical.js';
 import { DEFAULT_PRECISION, formatCell, renderTable } from './diff.js';
 
 export type ExpFormat = 'table' | 'md' | 'csv' | 'json';
@@ -80,7 +80,7 @@ export function formatExperiments(rows: ExpRow[], format: ExpFormat): string {
         params: r.state.params,
         metrics: r.state.metrics,
       })),
-      null,
+      jsonReplacer,
       2,
     )}\n`;
   }

@@ -1,5 +1,6 @@
 import { isAlias, isNode, Lexer, LineCounter, parseDocument, visit, type Document, type YAMLParseError } from 'yaml';
 import type { Problem } from '../errors.js';
+import { lineCol } from '../util/json-position.js';
 
 /**
  * Deepest `[`/`{` nesting accepted. The YAML composer recurses once per level and overflows the stack near a thousand;
@@ -19,18 +20,18 @@ export type YamlRead = { ok: true; value: unknown; doc: Document; lines: LineCou
  * other integer is a plain number).
  */
 export function readYaml(text: string, file: string): YamlRead {
-  const lines = new LineCounter();
   const deep = tooDeep(text);
   if (deep !== undefined) {
-    for (let i = text.indexOf('\n'); i !== -1 && i < deep; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
-    const { line, col } = lines.linePos(deep);
+    const { line, col } = lineCol(text, deep);
     return { ok: false, problems: [{ file, line, col, path: '', message: `invalid YAML: more than ${MAX_YAML_DEPTH} levels of nested \`[\` or \`{\`` }] };
   }
+  const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, intAsBigInt: true, logLevel: 'error' });
   if (doc.errors.length) {
     // A stack overflow in the composer repeats once per open level; the first says it all.
     const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
-    const errors = exhausted ? [exhausted] : doc.errors;
+    // In file order: the first is the one to fix, the rest often follow from it.
+    const errors = exhausted ? [exhausted] : [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
     return { ok: false, problems: errors.map((err) => yamlProblem(file, text, err, lines)) };
   }
 
@@ -56,7 +57,10 @@ export function readYaml(text: string, file: string): YamlRead {
     return { ok: true, value, doc, lines };
   } catch (err) {
     const where = at(firstAlias ?? 0);
-    return { ok: false, problems: [{ file, ...where, path: '', message: `invalid YAML: ${(err as Error).message.split('\n')[0]}` }] };
+    const message = /alias count/i.test((err as Error).message)
+      ? `aliases expand to more than ${MAX_ALIAS_COUNT} copies; write the values out or use fewer aliases`
+      : (err as Error).message.split('\n')[0];
+    return { ok: false, problems: [{ file, ...where, path: '', message: `invalid YAML: ${message}` }] };
   }
 }
 
