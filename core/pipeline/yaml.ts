@@ -103,6 +103,7 @@ function yamlProblem(file: string, text: string, err: YAMLParseError, lines: Lin
   const end = text.indexOf('\n', err.pos[0]);
   const lineText = text.slice(start, end === -1 ? undefined : end);
   // `${...}` inside a flow list is a YAML syntax error of its own (`{` opens a map there): the usual trap.
-  const hint = /\[.*\$\{/.test(lineText) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
+  const bracket = lineText.indexOf('[');
+  const hint = bracket !== -1 && lineText.includes('${', bracket) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
   return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}${hint}` };
 }
