@@ -35,10 +35,11 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     throw new LockfileCorruptError(file, `not valid JSON (${found.message})`, err, lineCol(text, found.offset));
   }
   const path = (parts: readonly (string | number)[]) => parts.join('.') || 'top level';
-  const locate = (parts: readonly (string | number)[]): LockfileLocation => {
+  // Only for an error: JSON is YAML, and the YAML parser knows where each node is.
+  const locate = (parts: readonly (string | number)[], key = false): LockfileLocation => {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, logLevel: 'silent', uniqueKeys: false });
-    return makeLocator(doc, lines)(parts);
+    return makeLocator(doc, lines)(parts, { key });
   };
 
   const bad = badValue(value);
@@ -64,7 +65,7 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
       : [];
     const key = first.keyword === 'additionalProperties' ? String(first.params.additionalProperty) : undefined;
     const detail = key !== undefined ? `unknown key \`${key}\`` : first.message;
-    throw new LockfileCorruptError(file, `${path(parts)}: ${detail}`, undefined, locate(key !== undefined ? [...parts, key] : parts));
+    throw new LockfileCorruptError(file, `${path(parts)}: ${detail}`, undefined, key !== undefined ? locate([...parts, key], true) : locate(parts));
   }
   const lock = value as Lockfile;
   for (const stage of Object.values(lock.stages)) {

@@ -87,7 +87,7 @@ export function interpolate(text: string, scopes: Scopes, opts: { keepType?: boo
 }
 
 interface Ref {
-  /** Offset of `${` (of the backslash when escaped). */
+  /** Offset of `${` (of the backslash when escaped; then the ref is that `\${` alone). */
   start: number;
   /** Offset just past the closing `}`. */
   end: number;
@@ -102,24 +102,22 @@ interface Ref {
  */
 function scanRefs(text: string): Ref[] {
   const refs: Ref[] = [];
-  // Past the last `}` no `${` can close: knowing that keeps many unclosed `\${` linear.
-  const lastClose = text.lastIndexOf('}');
   let from = 0;
   for (;;) {
     const open = text.indexOf('${', from);
     if (open === -1) return refs;
-    const escaped = open > 0 && text[open - 1] === '\\';
-    const close = open + 2 > lastClose ? -1 : text.indexOf('}', open + 2);
+    if (open > 0 && text[open - 1] === '\\') {
+      // The escape covers the `${` alone: what follows is read as usual.
+      refs.push({ start: open - 1, end: open + 2, expr: '', escaped: true });
+      from = open + 2;
+      continue;
+    }
+    const close = text.indexOf('}', open + 2);
     if (close === -1) {
-      if (escaped) {
-        refs.push({ start: open - 1, end: open + 2, expr: '', escaped });
-        from = open + 2;
-        continue;
-      }
       const shown = text.length - open > 40 ? `${text.slice(open, open + 40)}...` : text.slice(open);
       throw new InterpolationError(`\`${shown}\` has no closing \`}\` (write \`\\\${\` for a literal \`\${\`)`);
     }
-    refs.push({ start: escaped ? open - 1 : open, end: close + 1, expr: text.slice(open + 2, close).trim(), escaped });
+    refs.push({ start: open, end: close + 1, expr: text.slice(open + 2, close).trim(), escaped: false });
     from = close + 1;
   }
 }

@@ -28,7 +28,11 @@ export function findJsonError(text: string): { offset: number; message: string }
         else return 'invalid escape in a string';
         continue;
       }
-      if (c < 0x20) return c === 0x0a ? 'a string must end on the line it starts' : 'control character in a string';
+      if (c === 0x0a) {
+        i = start;
+        return 'a string must end on the line it starts';
+      }
+      if (c < 0x20) return 'control character in a string';
       i++;
     }
     i = start;
