@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, InvalidPipelineError, MAX_SHOWN_PROBLEMS, type Problem } from '../core/errors.js';
 
-const problem = (line: number, message = 'invalid YAML: Unexpected scalar', file = 'ml.yaml'): Problem => ({ file, line, col: 3, path: '', message });
+const problem = (line: number, message = 'invalid YAML: Unexpected scalar', file = 'ml.yaml'): Problem => ({
+  file,
+  line,
+  col: 3,
+  path: '',
+  message,
+});
 
 describe('problem lists', () => {
   it('show the first ten, then how many more and where, with a hint for YAML syntax errors', () => {

@@ -23,7 +23,10 @@ export function readYaml(text: string, file: string): YamlRead {
   const deep = tooDeep(text);
   if (deep !== undefined) {
     const { line, col } = lineCol(text, deep);
-    return { ok: false, problems: [{ file, line, col, path: '', message: `invalid YAML: more than ${MAX_YAML_DEPTH} levels of nested \`[\` or \`{\`` }] };
+    return {
+      ok: false,
+      problems: [{ file, line, col, path: '', message: `invalid YAML: more than ${MAX_YAML_DEPTH} levels of nested \`[\` or \`{\`` }],
+    };
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, intAsBigInt: true, logLevel: 'error' });
@@ -46,7 +49,12 @@ export function readYaml(text: string, file: string): YamlRead {
       const offset = node.range?.[0] ?? 0;
       firstAlias ??= offset;
       if (!anchors.has(node.source)) {
-        problems.push({ file, ...at(offset), path: '', message: `invalid YAML: alias \`*${node.source}\` names no anchor \`&${node.source}\` set before it` });
+        problems.push({
+          file,
+          ...at(offset),
+          path: '',
+          message: `invalid YAML: alias \`*${node.source}\` names no anchor \`&${node.source}\` set before it`,
+        });
       }
     } else if (node.anchor) anchors.add(node.anchor);
   });
@@ -104,6 +112,9 @@ function yamlProblem(file: string, text: string, err: YAMLParseError, lines: Lin
   const lineText = text.slice(start, end === -1 ? undefined : end);
   // `${...}` inside a flow list is a YAML syntax error of its own (`{` opens a map there): the usual trap.
   const bracket = lineText.indexOf('[');
-  const hint = bracket !== -1 && lineText.includes('${', bracket) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
+  const hint =
+    bracket !== -1 && lineText.includes('${', bracket)
+      ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)'
+      : '';
   return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}${hint}` };
 }

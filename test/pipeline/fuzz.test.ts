@@ -94,7 +94,38 @@ remotes:
     region: eu-west-1
 `;
 
-const INSERTS = ['[', '{', ']', '}', '*a', '&a ', '${', '\\${', '}', ':', ': ', '\t', '\n', '- ', '"', "'", '#', '|', '>', '?', '!!', '%YAML 1.2\n', '1e400', '-1', '12345678901234567890123', '.nan', 'null', '&a [*a]', '[[[[[[[[', ','];
+const INSERTS = [
+  '[',
+  '{',
+  ']',
+  '}',
+  '*a',
+  '&a ',
+  '${',
+  '\\${',
+  '}',
+  ':',
+  ': ',
+  '\t',
+  '\n',
+  '- ',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>',
+  '?',
+  '!!',
+  '%YAML 1.2\n',
+  '1e400',
+  '-1',
+  '12345678901234567890123',
+  '.nan',
+  'null',
+  '&a [*a]',
+  '[[[[[[[[',
+  ',',
+];
 
 function mutate(text: string, rand: () => number): string {
   const at = () => Math.floor(rand() * (text.length + 1));
@@ -103,7 +134,11 @@ function mutate(text: string, rand: () => number): string {
     const i = at();
     switch (Math.floor(rand() * 7)) {
       case 0: // flip a byte
-        if (text.length) text = text.slice(0, i) + String.fromCharCode(text.charCodeAt(Math.min(i, text.length - 1)) ^ (1 << Math.floor(rand() * 7))) + text.slice(i + 1);
+        if (text.length)
+          text =
+            text.slice(0, i) +
+            String.fromCharCode(text.charCodeAt(Math.min(i, text.length - 1)) ^ (1 << Math.floor(rand() * 7))) +
+            text.slice(i + 1);
         break;
       case 1: // delete a span
         text = text.slice(0, i) + text.slice(i + 1 + Math.floor(rand() * 20));
@@ -162,7 +197,15 @@ describe('fuzzed input files', () => {
     const files: Record<string, string> = { 'params.yaml': PARAMS_YAML };
     const r = parsePipeline(ML_YAML, (p) => files[p] ?? null);
     expect(r.problems).toEqual([]);
-    expect(r.pipeline!.stages.map((s) => s.name)).toEqual(['prepare', 'train@cnn', 'train@rnn', 'sweep@2-l1', 'sweep@2-l2', 'sweep@4-l1', 'sweep@4-l2']);
+    expect(r.pipeline!.stages.map((s) => s.name)).toEqual([
+      'prepare',
+      'train@cnn',
+      'train@rnn',
+      'sweep@2-l1',
+      'sweep@2-l2',
+      'sweep@4-l1',
+      'sweep@4-l2',
+    ]);
     expect(parseLockfile(LOCK_JSON).stages.prepare!.params!['params.yaml']!['train.big']).toBe(12345678901234567890123n);
     expect(loadConfig((p) => (p === '.ml/config.yaml' ? CONFIG_YAML : null)).jobs).toBe(4);
   });

@@ -11,7 +11,14 @@ function problemsOf(text: string, file = 'ml.yaml'): Problem[] {
 describe('readYaml', () => {
   it('reads a map, keeping integers beyond 2^53 digit for digit and the rest plain numbers', () => {
     const r = readYaml('small: 42\nbig: 12345678901234567890123\nneg: -9007199254740993\nnan: .nan\ninf: -.inf\nnone: null\n', 'p.yaml');
-    expect(r.ok && r.value).toEqual({ small: 42, big: 12345678901234567890123n, neg: -9007199254740993n, nan: NaN, inf: -Infinity, none: null });
+    expect(r.ok && r.value).toEqual({
+      small: 42,
+      big: 12345678901234567890123n,
+      neg: -9007199254740993n,
+      nan: NaN,
+      inf: -Infinity,
+      none: null,
+    });
   });
 
   it('reports an alias with no anchor at the alias, instead of throwing', () => {
@@ -29,7 +36,13 @@ describe('readYaml', () => {
 
   it('refuses aliases that expand exponentially ("billion laughs"), pointing at the first alias', () => {
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) laughs.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    for (const [name, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+    ])
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const problems = problemsOf(`${laughs.join('\n')}\n`);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ line: 2, col: 8 });
@@ -41,7 +54,13 @@ describe('readYaml', () => {
     const problems = problemsOf(`stages:\n  a: ${'['.repeat(5000)}\n`);
     expect(performance.now() - start).toBeLessThan(500);
     expect(problems).toEqual([
-      { file: 'ml.yaml', line: 2, col: 6 + MAX_YAML_DEPTH, path: '', message: `invalid YAML: more than ${MAX_YAML_DEPTH} levels of nested \`[\` or \`{\`` },
+      {
+        file: 'ml.yaml',
+        line: 2,
+        col: 6 + MAX_YAML_DEPTH,
+        path: '',
+        message: `invalid YAML: more than ${MAX_YAML_DEPTH} levels of nested \`[\` or \`{\``,
+      },
     ]);
   });
 
