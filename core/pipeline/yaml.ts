@@ -19,7 +19,7 @@ export type YamlRead = { ok: true; value: unknown; doc: Document; lines: LineCou
  * (or expand too much) are problems, and integers beyond 2^53 come back as `bigint` so their digits survive (every
  * other integer is a plain number).
  */
-export function readYaml(text: string, file: string): YamlRead {
+export function readYaml(text: string, file: string, opts: { mapAsMap?: boolean } = {}): YamlRead {
   const deep = tooDeep(text);
   if (deep !== undefined) {
     const { line, col } = lineCol(text, deep);
@@ -61,7 +61,11 @@ export function readYaml(text: string, file: string): YamlRead {
   if (problems.length) return { ok: false, problems };
 
   try {
-    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT, reviver: (_k, v) => (typeof v === 'bigint' && isSafe(v) ? Number(v) : v) });
+    const value = doc.toJS({
+      mapAsMap: opts.mapAsMap ?? false,
+      maxAliasCount: MAX_ALIAS_COUNT,
+      reviver: (_k, v) => (typeof v === 'bigint' && isSafe(v) ? Number(v) : v),
+    });
     return { ok: true, value, doc, lines };
   } catch (err) {
     const where = at(firstAlias ?? 0);
