@@ -496,8 +496,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       if (verbose && err.stack) warn(err.stack);
       return err.exitCode;
     }
-    warn(`internal error: ${(err as Error).message ?? String(err)}`);
-    if (err instanceof Error && err.stack) warn(err.stack);
+    warn(`internal error: ${(err as Error).message ?? String(err)}${verbose ? '' : ' (rerun with --verbose for the stack trace)'}`);
+    if (verbose && err instanceof Error && err.stack) warn(err.stack);
     return 2;
   }
 }
