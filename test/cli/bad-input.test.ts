@@ -127,3 +127,23 @@ describe('parameters that JSON cannot hold', () => {
     expect(json.diff['params.yaml']).toEqual({ 'train.name': { old: '5', new: 5 }, 'train.x': { old: { $float: 'nan' }, new: null } });
   });
 });
+
+describe('experiments and big integers', () => {
+  it('exp run -S rewrites the key it sets and keeps every digit of the others', () => {
+    const fx = makeFixture({
+      'ml.yaml': 'stages:\n  run:\n    cmd: echo ${seed} ${lr} > out.txt\n    outs: [out.txt]\n',
+      'params.yaml': 'seed: 12345678901234567890123\nlr: 1\n',
+    });
+    expect(fx.gitml('init').code).toBe(0);
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    fx.git('add', '-A');
+    fx.git('commit', '-qm', 'baseline');
+    const r = fx.gitml('exp', 'run', '-S', 'lr=2', '-n', 'e');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(fx.gitml('exp', 'show', '--json').stdout) as {
+      name: string;
+      params: Record<string, Record<string, unknown>>;
+    }[];
+    expect(rows.find((row) => row.name === 'e')!.params['params.yaml']).toEqual({ lr: 2, seed: { $int: '12345678901234567890123' } });
+  });
+});
