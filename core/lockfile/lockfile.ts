@@ -44,7 +44,10 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
 
   const bad = badValue(value);
   if (bad) {
-    if (bad.reason === 'nested too deeply') throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
+    if (bad.reason === 'nested too deeply') {
+      // The path is as deep as the nesting: its start says where.
+      throw new LockfileCorruptError(file, `${path(bad.path.slice(0, 6))}...: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
+    }
     throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, locate(bad.path));
   }
   if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {

@@ -389,9 +389,13 @@ class Context {
   }
 }
 
-/** File order: the order a user reads and fixes them in. */
+/**
+ * File order: the order a user reads and fixes them in. A params or vars file that cannot be read comes first: the
+ * `${...}` errors after it follow from it.
+ */
 function sortProblems(problems: Problem[]): Problem[] {
-  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const unreadable = (p: Problem) => (p.message.startsWith('invalid YAML') ? 0 : 1);
+  return problems.sort((a, b) => unreadable(a) - unreadable(b) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
 function isScalar(v: unknown): v is string | number | bigint | boolean {
