@@ -68,7 +68,12 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
       : [];
     const key = first.keyword === 'additionalProperties' ? String(first.params.additionalProperty) : undefined;
     const detail = key !== undefined ? `unknown key \`${key}\`` : first.message;
-    throw new LockfileCorruptError(file, `${path(parts)}: ${detail}`, undefined, key !== undefined ? locate([...parts, key], true) : locate(parts));
+    throw new LockfileCorruptError(
+      file,
+      `${path(parts)}: ${detail}`,
+      undefined,
+      key !== undefined ? locate([...parts, key], true) : locate(parts),
+    );
   }
   const lock = value as Lockfile;
   for (const stage of Object.values(lock.stages)) {
