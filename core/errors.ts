@@ -81,16 +81,15 @@ export class InvalidGraphError extends GitmlError {
   }
 }
 
-/** Where in a damaged lockfile: line and column, and the key path when the problem is one value. */
+/** Where in a damaged lockfile the problem is. */
 export interface LockfileLocation {
   line: number;
   col: number;
-  path?: string;
 }
 
 export class LockfileCorruptError extends GitmlError {
   constructor(file: string, reason: string, cause?: unknown, at?: LockfileLocation) {
-    const where = at ? `${file}:${at.line}:${at.col}: ${at.path ? `${at.path}: ` : ''}` : `${file}: `;
+    const where = at ? `${file}:${at.line}:${at.col}: ` : `${file}: `;
     super('E_LOCKFILE_CORRUPT', `${where}${reason}. Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`, {
       data: { file, reason, ...at },
       cause,

@@ -42,14 +42,6 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     return makeLocator(doc, lines)(parts, { key });
   };
 
-  const bad = badValue(value);
-  if (bad) {
-    if (bad.reason === 'nested too deeply') {
-      // The path is as deep as the nesting: its start says where.
-      throw new LockfileCorruptError(file, `${path(bad.path.slice(0, 6))}...: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
-    }
-    throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, locate(bad.path));
-  }
   if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {
     throw new LockfileCorruptError(
       file,
@@ -67,7 +59,10 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
           .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
       : [];
     const key = first.keyword === 'additionalProperties' ? String(first.params.additionalProperty) : undefined;
-    const detail = key !== undefined ? `unknown key \`${key}\`` : first.message;
+    const at = parts.reduce<unknown>((v, part) => (v as Record<string, unknown> | undefined)?.[part], value);
+    // JSON.parse reads `1e400` as Infinity, which no schema bound describes well.
+    const detail =
+      key !== undefined ? `unknown key \`${key}\`` : typeof at === 'number' && !Number.isFinite(at) ? 'number out of range' : first.message;
     throw new LockfileCorruptError(
       file,
       `${path(parts)}: ${detail}`,
@@ -76,7 +71,17 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     );
   }
   const lock = value as Lockfile;
-  for (const stage of Object.values(lock.stages)) {
+  // The schema fixes the shape of everything but param values and step settings; those are checked and decoded here.
+  for (const [name, stage] of Object.entries(lock.stages)) {
+    for (const field of ['params', 'with'] as const) {
+      const bad = badValue(stage[field], ['stages', name, field]);
+      if (!bad) continue;
+      if (bad.reason === 'nested too deeply') {
+        // The path is as deep as the nesting: its start says where.
+        throw new LockfileCorruptError(file, `${path(bad.path.slice(0, 6))}...: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
+      }
+      throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, locate(bad.path));
+    }
     if (stage.params) stage.params = decodeSpecial(stage.params) as StageLock['params'];
     if (stage.with) stage.with = decodeSpecial(stage.with) as StageLock['with'];
   }
@@ -85,19 +90,17 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
 
 /**
  * The first value no lockfile holds: a number JSON.parse turned into Infinity (`1e400`; gitml writes infinities as
- * `{"$float": "inf"}`), or nesting past `MAX_DEPTH`. Iterative, so hostile depth
- * costs no stack.
+ * `{"$float": "inf"}`), or nesting past `MAX_DEPTH`. Iterative, so hostile depth costs no stack.
  */
-function badValue(root: unknown): { path: (string | number)[]; reason: string } | undefined {
-  const todo: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+function badValue(root: unknown, at: (string | number)[]): { path: (string | number)[]; reason: string } | undefined {
+  const todo: { value: object; path: (string | number)[] }[] = root !== null && typeof root === 'object' ? [{ value: root, path: at }] : [];
   while (todo.length) {
     const { value, path } = todo.pop()!;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return { path, reason: 'number out of range' };
-    } else if (value !== null && typeof value === 'object') {
-      if (path.length >= MAX_DEPTH) return { path, reason: 'nested too deeply' };
-      const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) todo.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
+    if (path.length - at.length >= MAX_DEPTH) return { path, reason: 'nested too deeply' };
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (typeof child === 'number' && !Number.isFinite(child)) return { path: [...path, key], reason: 'number out of range' };
+      if (child !== null && typeof child === 'object') todo.push({ value: child, path: [...path, key] });
     }
   }
   return undefined;
