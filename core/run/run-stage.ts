@@ -5,7 +5,9 @@ import type { HashInfo, PathHasher } from '../hash/hash-path.js';
 import type { Stage } from '../pipeline/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import { packageRoot } from '../cli/version.js';
+import { stepTempPath } from '../util/fs.js';
 import type { ProcessGroup } from './processes.js';
+import { runStepInWorker, stepWorkersAvailable } from './step-workers.js';
 
 export const LOGS_DIR = '.ml/logs';
 const TAIL_LINES = 20;
@@ -21,11 +23,12 @@ export interface RunStageOptions {
   print: (line: string) => void;
 }
 
+
 export type RunStageResult = { ok: true; outs: Map<string, HashInfo> } | { ok: false; message: string; tail: string[] };
 
 /**
- * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir`, streams and
- * logs the output, checks every output exists and hashes it. Commits nothing: the caller records the result.
+ * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir` (a built-in
+ * step in a worker thread instead), streams and logs the output, checks every output exists and hashes it. Commits nothing: the caller records the result.
  */
 export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const { root, stage, hasher } = opts;
@@ -46,7 +49,20 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   };
 
   try {
-    for (const cmd of stage.cmd) {
+    const step = inProcessStep(stage);
+    if (step) {
+      log.write(`$ ${stage.cmd[0]} (in a worker thread)\n`);
+      const result = await runStepInWorker(
+        { name: step, withJson: canonicalJson(stage.with ?? {}), cwd: join(root, stage.wdir), env: { ...process.env, ...stageEnv(stage) } as Record<string, string> },
+        opts.processes,
+        emit,
+      );
+      if (!result.ok) {
+        // A stopped step's outputs are incomplete: none of them stays, nor a temporary file it was writing.
+        if (opts.processes.stopping) removeOutputs(root, stage, result.threadId);
+        return { ok: false, message: result.message, tail };
+      }
+    } else for (const cmd of stage.cmd) {
       log.write(`$ ${cmd}\n`);
       const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
       if (result !== 0) {
@@ -73,7 +89,26 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   return { ok: true, outs };
 }
 
-/** Resolves to the exit code, or the signal name when the command was killed. */
+/**
+ * The built-in step a stage runs, when it runs in a worker thread of this process: unless its environment or
+ * gitml's sets `GITML_STEP_ISOLATION=process`, which runs `gitml step` in a process of its own as a `cmd` stage is
+ * (a fault in native code then ends only that process).
+ */
+function inProcessStep(stage: Stage): string | undefined {
+  if (!stage.with || stage.cmd.length !== 1) return undefined;
+  const name = /^gitml step ([a-z]+)$/.exec(stage.cmd[0]!)?.[1];
+  const isolation = stage.env.GITML_STEP_ISOLATION ?? process.env.GITML_STEP_ISOLATION;
+  return name && isolation !== 'process' && stepWorkersAvailable() ? name : undefined;
+}
+
+function removeOutputs(root: string, stage: Stage, threadId: number): void {
+  for (const out of stage.outs) {
+    const abs = join(root, out.path);
+    rmSync(stepTempPath(abs, threadId), { force: true });
+    if (!out.persist) rmSync(abs, { recursive: true, force: true });
+  }
+}
+
 /** The package's `bin/`, holding the `gitml` that stage commands call: always the gitml running them. */
 const GITML_BIN_DIR = join(packageRoot() ?? '.', 'bin');
 
@@ -90,6 +125,7 @@ function stageEnv(stage: Stage): Record<string, string> {
   };
 }
 
+/** Resolves to the exit code, or the signal name when the command was killed. */
 function runCommand(
   cmd: string,
   cwd: string,
