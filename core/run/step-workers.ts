@@ -31,7 +31,13 @@ export function stepWorkersAvailable(): boolean {
  * that died is replaced. `processes.stopAll` terminates it.
  */
 export function runStepInWorker(task: StepTask, processes: ProcessGroup, emit: (line: string) => void): Promise<StepRunResult> {
-  const loaded = idle.pop() ?? spawnWorker();
+  let loaded: Loaded;
+  try {
+    loaded = idle.pop() ?? spawnWorker();
+  } catch (err) {
+    // No thread could be started (out of memory, too many threads): this stage fails, the run goes on.
+    return Promise.resolve({ ok: false, message: `step \`${task.name}\` could not start a worker thread: ${(err as Error).message}`, threadId: -1 });
+  }
   clearTimeout(loaded.idleTimer);
   const { worker } = loaded;
   worker.ref();
@@ -46,7 +52,11 @@ export function runStepInWorker(task: StepTask, processes: ProcessGroup, emit: (
       release();
       if (reusable) {
         worker.unref();
-        loaded.idleTimer = setTimeout(() => void worker.terminate(), IDLE_MS).unref();
+        loaded.idleTimer = setTimeout(() => {
+          // Out of the idle list first, so that no step is handed to a worker that is on its way out.
+          idle.splice(idle.indexOf(loaded), 1);
+          void worker.terminate();
+        }, IDLE_MS).unref();
         idle.push(loaded);
       } else void worker.terminate();
       resolve(result);
