@@ -18,8 +18,13 @@ const post = (m: StepMessage) => parentPort!.postMessage(m);
 
 // What the step or a library prints goes to the stage's log like its progress lines, as from a `gitml step`
 // process. (Piping the worker's own stdout instead would keep an idle worker from letting the process exit.)
+const flushers: (() => void)[] = [];
 for (const stream of [process.stdout, process.stderr]) {
   let pending = '';
+  flushers.push(() => {
+    if (pending) post({ type: 'log', line: pending });
+    pending = '';
+  });
   stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     const lines = pending.split(/\r?\n/);
@@ -37,9 +42,13 @@ parentPort!.on('message', (task: StepTask) => {
   // Steps read settings such as `mask_key_env` from the environment; each stage gets exactly its own.
   for (const k of Object.keys(process.env)) delete process.env[k];
   Object.assign(process.env, task.env);
+  const end = (m: StepMessage) => {
+    for (const flush of flushers) flush();
+    post(m);
+  };
   runStep(task.name, task.withJson, { cwd: task.cwd, log: (line) => post({ type: 'log', line }) }).then(
-    () => post({ type: 'done' }),
-    (err: unknown) => post({ type: 'failed', lines: errorLines(err) }),
+    () => end({ type: 'done' }),
+    (err: unknown) => end({ type: 'failed', lines: errorLines(err) }),
   );
 });
 
