@@ -62,11 +62,7 @@ export async function benchSpeed({ root, work, cli, quick, record, note }) {
     `import { runStep } from ${JSON.stringify(join(root, 'dist/core/steps/run.js'))};\nfor (let i = 0; i < ${n}; i++) await runStep('ingest', JSON.stringify({ input: 'in.csv', output: 'plain/' + i + '.parquet' }), { cwd: process.cwd(), log: () => {} });\n`;
   writeFileSync(join(steps, 'ten.mjs'), script(10));
   writeFileSync(join(steps, 'twenty.mjs'), script(20));
-  const repro = (file, env = {}) => [
-    'sh',
-    ['-c', `cp ${file} ml.yaml && exec "$0" "$1" repro -f -q -j 1`, node, cli],
-    env,
-  ];
+  const repro = (file, env = {}) => ['sh', ['-c', `cp ${file} ml.yaml && exec "$0" "$1" repro -f -q -j 1`, node, cli], env];
   alternate(steps, [repro('twenty.yaml')], 1);
   const runs = quick ? 3 : 7;
   const [g10, g20, s10, s20, p10, p20] = alternate(
@@ -83,5 +79,7 @@ export async function benchSpeed({ root, work, cli, quick, record, note }) {
   );
   const own = (s20 - s10) / 10;
   record('built-in step stage, overhead beyond the step', (g20 - g10) / 10 - own, 'target 100 ms', 0.1, 1);
-  note(`  (the step's own work ${(own * 1000).toFixed(1)} ms a stage; with a process per step the overhead is ${(((p20 - p10) / 10 - own) * 1000).toFixed(0)} ms)`);
+  note(
+    `  (the step's own work ${(own * 1000).toFixed(1)} ms a stage; with a process per step the overhead is ${(((p20 - p10) / 10 - own) * 1000).toFixed(0)} ms)`,
+  );
 }

@@ -7,7 +7,10 @@ import { makeFixture, REPO_ROOT } from './helpers/fixture.js';
 /** The commands of the README's "Two commands" block, comments dropped. */
 function readmeCommands(): string[] {
   const block = /## Two commands\n\n```sh\n([^`]*)```/.exec(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
-  return block.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  return block
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
 }
 
 describe('the root demo pipeline', () => {

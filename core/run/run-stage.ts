@@ -23,12 +23,12 @@ export interface RunStageOptions {
   print: (line: string) => void;
 }
 
-
 export type RunStageResult = { ok: true; outs: Map<string, HashInfo> } | { ok: false; message: string; tail: string[] };
 
 /**
  * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir` (a built-in
- * step in a worker thread instead), streams and logs the output, checks every output exists and hashes it. Commits nothing: the caller records the result.
+ * step in a worker thread instead), streams and logs the output, checks every output exists and hashes it. Commits
+ * nothing: the caller records the result.
  */
 export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const { root, stage, hasher } = opts;
@@ -53,7 +53,12 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
     if (step) {
       log.write(`$ ${stage.cmd[0]} (in a worker thread)\n`);
       const result = await runStepInWorker(
-        { name: step, withJson: canonicalJson(stage.with ?? {}), cwd: join(root, stage.wdir), env: { ...process.env, ...stageEnv(stage) } as Record<string, string> },
+        {
+          name: step,
+          withJson: canonicalJson(stage.with ?? {}),
+          cwd: join(root, stage.wdir),
+          env: { ...process.env, ...stageEnv(stage) } as Record<string, string>,
+        },
         opts.processes,
         emit,
       );
@@ -62,14 +67,15 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
         if (opts.processes.stopping) removeOutputs(root, stage, result.threadId);
         return { ok: false, message: result.message, tail };
       }
-    } else for (const cmd of stage.cmd) {
-      log.write(`$ ${cmd}\n`);
-      const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
-      if (result !== 0) {
-        const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
-        return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
+    } else
+      for (const cmd of stage.cmd) {
+        log.write(`$ ${cmd}\n`);
+        const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
+        if (result !== 0) {
+          const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
+          return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
+        }
       }
-    }
   } finally {
     await new Promise<void>((res) => log.end(res));
   }

@@ -36,10 +36,16 @@ export function runStepInWorker(task: StepTask, processes: ProcessGroup, emit: (
     loaded = idle.pop() ?? spawnWorker();
   } catch (err) {
     // No thread could be started (out of memory, too many threads): this stage fails, the run goes on.
-    return Promise.resolve({ ok: false, message: `step \`${task.name}\` could not start a worker thread: ${(err as Error).message}`, threadId: -1 });
+    return Promise.resolve({
+      ok: false,
+      message: `step \`${task.name}\` could not start a worker thread: ${(err as Error).message}`,
+      threadId: -1,
+    });
   }
   clearTimeout(loaded.idleTimer);
   const { worker } = loaded;
+  // Read now: once the thread has ended, `worker.threadId` is -1.
+  const { threadId } = worker;
   worker.ref();
   return new Promise((resolve) => {
     let settled = false;
@@ -66,17 +72,17 @@ export function runStepInWorker(task: StepTask, processes: ProcessGroup, emit: (
       else if (m.type === 'done') finish({ ok: true }, true);
       else {
         for (const line of m.lines) emit(line);
-        finish({ ok: false, message: `step \`${task.name}\` failed`, threadId: worker.threadId }, true);
+        finish({ ok: false, message: `step \`${task.name}\` failed`, threadId }, true);
       }
     };
     // An exception thrown outside the step's promise (a callback, an unhandled rejection) ends the worker.
     const onError = (err: Error) => {
       emit(`internal error: ${err.message}`);
-      finish({ ok: false, message: `step \`${task.name}\` crashed: ${err.message}`, threadId: worker.threadId }, false);
+      finish({ ok: false, message: `step \`${task.name}\` crashed: ${err.message}`, threadId }, false);
     };
     const onExit = (code: number) => {
       const why = processes.stopping ? `was stopped by ${processes.stopping}` : `ended its thread with code ${code}`;
-      finish({ ok: false, message: `step \`${task.name}\` ${why}`, threadId: worker.threadId }, false);
+      finish({ ok: false, message: `step \`${task.name}\` ${why}`, threadId }, false);
     };
     worker.on('message', onMessage);
     worker.once('error', onError);

@@ -75,7 +75,11 @@ describe('start-up stays light', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('[in] ingest: 1 row, 2 columns from 1 file -> a.parquet');
     // The guard works: the step run as its own process loads polars in that process's main thread.
-    const own = guarded(fx.dir, [CLI, 'step', 'ingest', '--with', '{"input": "a.csv", "output": "b.parquet"}'], ['--require', join(hooks, 'main-thread.cjs')]);
+    const own = guarded(
+      fx.dir,
+      [CLI, 'step', 'ingest', '--with', '{"input": "a.csv", "output": "b.parquet"}'],
+      ['--require', join(hooks, 'main-thread.cjs')],
+    );
     expect(own.stderr).toContain('polars in the main thread');
   });
 

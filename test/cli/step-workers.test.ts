@@ -27,7 +27,11 @@ function reproCountingProcesses(fx: Fixture, env: Record<string, string> = {}) {
 
 describe('built-in steps in worker threads', () => {
   it('a uses: stage runs inside the repro process, with no process of its own; GITML_STEP_ISOLATION=process starts one', () => {
-    const fx = makeFixture({ 'ml.yaml': `stages:\n${ingest('a', 'a.csv', 'a.parquet')}${ingest('b', 'b.csv', 'b.parquet')}`, 'a.csv': csv(0, 5), 'b.csv': csv(5, 5) });
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n${ingest('a', 'a.csv', 'a.parquet')}${ingest('b', 'b.csv', 'b.parquet')}`,
+      'a.csv': csv(0, 5),
+      'b.csv': csv(5, 5),
+    });
     const inWorker = reproCountingProcesses(fx);
     expect(inWorker.code, inWorker.out).toBe(0);
     expect(inWorker.out).toContain('[a] ingest: 5 rows, 2 columns from 1 file -> a.parquet');
