@@ -1,27 +1,41 @@
 #!/usr/bin/env node
 // Bundles the CLI (after tsc) into dist/cli/: gitml's own modules, yaml and commander in a few files instead of about
-// 150. Node 20 pays per module file for resolving, reading and linking it, which made `gitml status` on a small project
-// twice as slow as Node's own start. Commands still load lazily: each dynamic import becomes a chunk. Native and large
-// packages (polars, BLAKE3, isomorphic-git, the AWS SDK, Vega, piscina) stay external and load from node_modules when
-// used. The worker entries sit in the same folder, so `new URL('./step-worker.js', import.meta.url)` finds them.
-import { chmodSync, rmSync } from 'node:fs';
+// 150. Node pays for every module file it resolves, reads and links, and more for an ES module than for CommonJS; that
+// made `gitml status` on a small project take 2.5 times Node's own start. Commands still load lazily: each dynamic
+// import becomes a chunk. Native and large packages (polars, BLAKE3, isomorphic-git, the AWS SDK, Vega, piscina) stay
+// external and load from node_modules when used.
+//
+// - bin.cjs and its chunks (*.cjs): CommonJS, what `gitml` runs.
+// - hash-worker.js, sig-worker.js, step-worker.js: the worker threads, ES modules (the hash workers use top-level
+//   await). They sit beside the chunks, where `new URL('./step-worker.js', import.meta.url)` looks for them.
+// - bin.js: an ES module that runs bin.cjs, for what starts the CLI by that name (`gitml exp run` does).
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'rolldown';
 
 const OUT = 'dist/cli';
-/** Pure-JS packages every command loads: inlined. */
-const INLINE = new Set(['yaml', 'commander', 'fastest-levenshtein']);
+/** Small pure-JS packages: inlined. p-limit is an ES module only, which CommonJS cannot require before Node 22.12. */
+const INLINE = new Set(['yaml', 'commander', 'fastest-levenshtein', 'p-limit', 'yocto-queue']);
+const external = (id) => id.startsWith('node:') || (!id.startsWith('.') && !id.startsWith('/') && !INLINE.has(id.split('/')[0]));
 
 rmSync(OUT, { recursive: true, force: true });
 await build({
+  input: { bin: 'dist/core/cli/bin.js' },
+  platform: 'node',
+  external,
+  output: { dir: OUT, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs' },
+  logLevel: 'silent',
+});
+await build({
   input: {
-    bin: 'dist/core/cli/bin.js',
     'hash-worker': 'dist/core/hash/hash-worker.js',
     'sig-worker': 'dist/core/hash/sig-worker.js',
     'step-worker': 'dist/core/run/step-worker.js',
   },
   platform: 'node',
-  external: (id) => id.startsWith('node:') || (!id.startsWith('.') && !id.startsWith('/') && !INLINE.has(id.split('/')[0])),
-  output: { dir: OUT, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
-  logLevel: 'warn',
+  external,
+  output: { dir: OUT, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'worker-[name]-[hash].js' },
+  logLevel: 'silent',
 });
+writeFileSync(`${OUT}/bin.js`, "#!/usr/bin/env node\nimport './bin.cjs';\n");
+chmodSync(`${OUT}/bin.cjs`, 0o755);
 chmodSync(`${OUT}/bin.js`, 0o755);
