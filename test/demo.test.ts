@@ -30,7 +30,9 @@ describe('the root demo pipeline', () => {
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(fx.dir, 'node_modules'));
 
     const status = JSON.parse(fx.gitml('status', '--json').stdout);
-    expect(status.stages.ingest.reasons).toEqual(['out `data/customers.parquet` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it']);
+    expect(status.stages.ingest.reasons).toEqual([
+      'out `data/customers.parquet` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
+    ]);
 
     // The README's command, with its bin/ taken from this checkout: the fixture holds the pipeline, not gitml.
     const [bin, ...args] = readmeCommands()[1]!.split(' ');

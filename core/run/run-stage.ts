@@ -86,7 +86,10 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const outs = new Map<string, HashInfo>();
   const missing: string[] = [];
   for (const out of stage.outs) hasher.forget(out.path);
-  await hasher.hashAll(stage.outs.map((o) => o.path), opts.progress);
+  await hasher.hashAll(
+    stage.outs.map((o) => o.path),
+    opts.progress,
+  );
   for (const out of stage.outs) {
     const info = hasher.hash(out.path);
     if (info) outs.set(out.path, info);
