@@ -1,5 +1,5 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
-import { formatSeconds } from '../core/util/format.js';
+import { formatSeconds, formatValue as plainValue } from '../core/util/format.js';
 import { DEFAULT_PRECISION, formatCell } from './diff.js';
 
 export interface StageStatusView {
@@ -61,7 +61,7 @@ export function formatKeyValues(groups: Record<string, Record<string, unknown>>,
 function formatValue(v: unknown, digits: number | undefined): string {
   // Counts stay whole: precision trims the noise of fractions.
   if (typeof v === 'number' && digits !== undefined && !Number.isInteger(v)) return formatCell(v, digits);
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return plainValue(v);
 }
 
 export interface ReproSummaryView {

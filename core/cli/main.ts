@@ -4,6 +4,7 @@ import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
 import { ProcessGroup } from '../run/processes.js';
+import { jsonReplacer } from '../util/canonical.js';
 import type { ValuesDiffResult } from '../commands/diff.js';
 import type { ReproRevResult } from '../commands/repro-rev.js';
 import type { ValueDiff } from '../diff/diff.js';
@@ -80,7 +81,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
             outputs: r.outputs,
             errors: r.errors,
           },
-          null,
+          jsonReplacer,
           2,
         ),
       );
@@ -102,7 +103,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   };
   const printValueDiff = async (r: ValuesDiffResult, o: DiffFlags, what: string) => {
     if (o.json) {
-      line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), diff: nestRows(r.rows), errors: r.errors }, null, 2));
+      line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), diff: nestRows(r.rows), errors: r.errors }, jsonReplacer, 2));
       return;
     }
     const { formatValueDiff } = await import('../../reporters/diff.js');
@@ -271,7 +272,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { json?: boolean }) => {
       const { paramsShow } = await import('../commands/params-show.js');
       const r = await paramsShow({ cwd: cwd() });
-      if (o.json) line(JSON.stringify(r, null, 2));
+      if (o.json) line(JSON.stringify(r, jsonReplacer, 2));
       else for (const l of formatKeyValues(r)) line(l);
     });
 
@@ -510,8 +511,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       if (verbose && err.stack) warn(err.stack);
       return err.exitCode;
     }
-    warn(`internal error: ${(err as Error).message ?? String(err)}`);
-    if (err instanceof Error && err.stack) warn(err.stack);
+    warn(`internal error: ${(err as Error).message ?? String(err)}${verbose ? '' : ' (rerun with --verbose for the stack trace)'}`);
+    if (verbose && err instanceof Error && err.stack) warn(err.stack);
     return 2;
   }
 }

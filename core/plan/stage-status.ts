@@ -2,6 +2,7 @@ import type { HashInfo } from '../hash/hash-path.js';
 import type { LockEntry, StageLock } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
 import { jsonEqual } from '../util/canonical.js';
+import { formatValue, typeChanged } from '../util/format.js';
 
 export interface StageStatus {
   changed: boolean;
@@ -81,7 +82,7 @@ function paramReasons(now: Record<string, Record<string, unknown>>, locked: Reco
     const b = now[file] ?? {};
     for (const key of Object.keys(b)) {
       if (!Object.hasOwn(a, key)) reasons.push(`param \`${label(key)}\` added`);
-      else if (!jsonEqual(a[key], b[key])) reasons.push(`param \`${label(key)}\` changed \`${show(a[key])} -> ${show(b[key])}\``);
+      else if (!jsonEqual(a[key], b[key])) reasons.push(`param \`${label(key)}\` changed \`${showChange(a[key], b[key])}\``);
     }
     for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) reasons.push(`param \`${label(key)}\` removed`);
   }
@@ -93,7 +94,7 @@ function withReasons(locked: Record<string, unknown>, now: Record<string, unknow
   const keys = [...new Set([...Object.keys(locked), ...Object.keys(now)])].sort();
   return keys
     .filter((k) => !jsonEqual(locked[k] ?? null, now[k] ?? null))
-    .map((k) => `with \`${k}\` changed \`${show(locked[k] ?? null)} -> ${show(now[k] ?? null)}\``);
+    .map((k) => `with \`${k}\` changed \`${showChange(locked[k] ?? null, now[k] ?? null)}\``);
 }
 
 function diffRecords(what: string, a: Record<string, string>, b: Record<string, string>): string[] {
@@ -103,6 +104,7 @@ function diffRecords(what: string, a: Record<string, string>, b: Record<string, 
     .map((k) => `${what} \`${k}\` ${a[k] === undefined ? 'added' : b[k] === undefined ? 'removed' : 'changed'}`);
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+function showChange(a: unknown, b: unknown): string {
+  const quote = typeChanged(a, b);
+  return `${formatValue(a, quote)} -> ${formatValue(b, quote)}`;
 }

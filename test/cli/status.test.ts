@@ -145,7 +145,7 @@ describe('gitml status', () => {
     fx.write('ml.lock.json', '{"schema": "1", "stages": {"train": {"cmd": "not a list", "deps": {}, "outs": {}}}}\n');
     const r = fx.gitml('status');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('ml.lock.json: stages.train.cmd: must be array');
+    expect(r.stderr).toContain('ml.lock.json:1:45: stages.train.cmd: must be array');
     expect(fx.read('ml.lock.json')).toContain('not a list');
   });
 });

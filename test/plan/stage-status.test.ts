@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HashInfo } from '../../core/hash/hash-path.js';
-import type { StageLock } from '../../core/lockfile/lockfile.js';
+import { parseLockfile, serializeLockfile, type StageLock } from '../../core/lockfile/lockfile.js';
+import { toStageLock } from '../../core/lockfile/entry.js';
 import { parsePipeline } from '../../core/pipeline/parse.js';
 import type { Stage } from '../../core/pipeline/types.js';
 import { stageStatus, type HashOf } from '../../core/plan/stage-status.js';
@@ -171,6 +172,37 @@ describe('stageStatus', () => {
         'dep `old.csv` removed',
         'out `model.pkl` not in the workspace',
       ],
+    });
+  });
+
+  describe('params JSON cannot hold, through a written and read lockfile', () => {
+    /** The stage's lock after a run with params.yaml `lr: <value>`, written to ml.lock.json text and read back. */
+    const lockedWith = (value: string): StageLock => {
+      const ran = stage(TRAIN, `train:\n  lr: ${value}\n`);
+      const text = serializeLockfile({ schema: '1', stages: { train: toStageLock(ran, new Map([['train.py', { hash: h('a'), size: 10 }]]), new Map([['model.pkl', { hash: h('b'), size: 20 }]])) } });
+      return parseLockfile(text).stages.train!;
+    };
+    const VALUES = ['.nan', '.inf', '-.inf', 'null', '12345678901234567890123', '12345678901234567890124', '"5"', '5'];
+
+    it('tells each from every other, and each from itself as unchanged', () => {
+      for (const old of VALUES) {
+        const locked = lockedWith(old);
+        for (const now of VALUES) {
+          const r = stageStatus(stage(TRAIN, `train:\n  lr: ${now}\n`), locked, disk());
+          expect(r.changed, `${old} -> ${now}`).toBe(old !== now);
+        }
+      }
+    });
+
+    it('shows the values as written, and a string that became a number with its quotes', () => {
+      const reason = (old: string, now: string) => stageStatus(stage(TRAIN, `train:\n  lr: ${now}\n`), lockedWith(old), disk()).reasons;
+      expect(reason('"5"', '5')).toEqual(['param `train.lr` changed `"5" -> 5`']);
+      expect(reason('5', '"5"')).toEqual(['param `train.lr` changed `5 -> "5"`']);
+      expect(reason('.nan', 'null')).toEqual(['param `train.lr` changed `NaN -> null`']);
+      expect(reason('.inf', '-.inf')).toEqual(['param `train.lr` changed `Infinity -> -Infinity`']);
+      expect(reason('12345678901234567890123', '12345678901234567890124')).toEqual([
+        'param `train.lr` changed `12345678901234567890123 -> 12345678901234567890124`',
+      ]);
     });
   });
 });
