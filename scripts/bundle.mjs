@@ -5,7 +5,9 @@
 // import becomes a chunk. Native and large packages (polars, BLAKE3, isomorphic-git, the AWS SDK, Vega, piscina) stay
 // external and load from node_modules when used.
 //
-// - bin.cjs and its chunks (*.cjs): CommonJS, what `gitml` runs.
+// - bin.cjs: what `gitml` runs. It turns on Node's on-disk compile cache (Node 22.1 and later), so that from the second
+//   run on the chunks are not parsed again, then loads cli.cjs.
+// - cli.cjs and its chunks (*.cjs): the CLI, CommonJS.
 // - hash-worker.js, sig-worker.js, step-worker.js: the worker threads, ES modules (the hash workers use top-level
 //   await). They sit beside the chunks, where `new URL('./step-worker.js', import.meta.url)` looks for them.
 // - bin.js: an ES module that runs bin.cjs, for what starts the CLI by that name (`gitml exp run` does).
@@ -19,7 +21,7 @@ const external = (id) => id.startsWith('node:') || (!id.startsWith('.') && !id.s
 
 rmSync(OUT, { recursive: true, force: true });
 await build({
-  input: { bin: 'dist/core/cli/bin.js' },
+  input: { cli: 'dist/core/cli/bin.js' },
   platform: 'node',
   external,
   output: { dir: OUT, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs' },
@@ -36,6 +38,7 @@ await build({
   output: { dir: OUT, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'worker-[name]-[hash].js' },
   logLevel: 'silent',
 });
+writeFileSync(`${OUT}/bin.cjs`, "#!/usr/bin/env node\nrequire('node:module').enableCompileCache?.();\nrequire('./cli.cjs');\n");
 writeFileSync(`${OUT}/bin.js`, "#!/usr/bin/env node\nimport './bin.cjs';\n");
 chmodSync(`${OUT}/bin.cjs`, 0o755);
 chmodSync(`${OUT}/bin.js`, 0o755);
