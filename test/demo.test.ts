@@ -31,8 +31,9 @@ describe('the root demo pipeline', () => {
 
     const status = JSON.parse(fx.gitml('status', '--json').stdout);
     expect(status.stages.ingest.reasons).toEqual([
-      'out `data/customers.parquet` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
+      'out `data/customers.parquet` not in the workspace',
     ]);
+    expect(status.stages.ingest.missing).toEqual([{ path: 'data/customers.parquet', restore: 'repro' }]);
 
     // The README's command, with its bin/ taken from this checkout: the fixture holds the pipeline, not gitml.
     const [bin, ...args] = readmeCommands()[1]!.split(' ');
