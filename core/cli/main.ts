@@ -164,7 +164,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .command('status')
     .description('say which stages are out of date, and every reason why')
     .argument('[stages...]', 'only these stages')
-    .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
+    .option('--json', 'print {"stages": {name: {"changed", "reasons", "missing"?: [{"path", "restore"}]}}}')
     .option('-r, --remote [name]', 'instead: which objects the workspace lockfile needs are missing locally or on the remote')
     .action(async (stages: string[], o: { json?: boolean; remote?: string | true }) => {
       if (o.remote !== undefined)
@@ -172,7 +172,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const { status } = await import('../commands/status.js');
       const r = await status({ cwd: cwd(), targets: stages, progress: await progress() });
       if (o.json) {
-        const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons }]));
+        const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons, ...(s.missing ? { missing: s.missing } : {}) }]));
         line(JSON.stringify({ stages: plain }, null, 2));
       } else for (const l of formatStatus(r.stages)) line(l);
     });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
+import { InterruptedError, StageFailedError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
+import { checkTargets } from '../graph/targets.js';
 import type { HashInfo } from '../hash/hash-path.js';
 import { toStageLock } from '../lockfile/entry.js';
 import type { Lockfile } from '../lockfile/lockfile.js';
@@ -13,7 +14,6 @@ import { acquireWorkspaceGuard, takeOverStaleGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
 import { runStage } from '../run/run-stage.js';
 import { schedule, type StageOutcome } from '../run/schedule.js';
-import { suggest } from '../util/suggest.js';
 import { Workspace } from '../workspace.js';
 
 export interface ReproOptions {
@@ -242,10 +242,4 @@ function commit(
 /** Every cached output of the pipeline: the `.gitignore` lines that are ours. */
 function cachedOutputs(graph: Graph): string[] {
   return [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
-}
-
-export function checkTargets(graph: Graph, targets: string[]): void {
-  for (const t of targets) {
-    if (!graph.stages.has(t)) throw new UnknownStageError(t, suggest(t, graph.names), graph.names);
-  }
 }

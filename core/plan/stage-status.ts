@@ -8,6 +8,17 @@ export interface StageStatus {
   changed: boolean;
   /** Every reason, cheapest first: definition, then params, then dependencies, then outputs. */
   reasons: string[];
+  /** Outputs (its own, or other stages' it depends on) that are not in the workspace, and what brings each back. */
+  missing?: MissingOutput[];
+}
+
+/**
+ * An output not in the workspace (in a fresh clone, every cached one). `restore` is the command that brings it back:
+ * `checkout` when the cache holds it (or git, for uncached outputs), `pull` when a default remote is set, else `repro`.
+ */
+export interface MissingOutput {
+  path: string;
+  restore: 'checkout' | 'pull' | 'repro';
 }
 
 /** Current content hash of a workspace path, or `null` when missing. Injected so that this module stays pure. */
@@ -26,13 +37,11 @@ export interface Restorable {
   isOutput(path: string): boolean;
 }
 
-/** `not in the workspace` with the command that brings the object back. */
-function notInWorkspace(entry: LockEntry, restorable: Restorable | undefined): string {
-  if (!restorable) return 'not in the workspace';
+/** The command that brings a missing output back. */
+function restoreBy(entry: LockEntry, restorable: Restorable): MissingOutput['restore'] {
   // Uncached outputs live in git; checkout restores them from there.
-  if (entry.cache === false || restorable.cached(entry)) return 'not in the workspace; `gitml checkout` restores it';
-  if (restorable.remote) return 'not in the workspace; `gitml pull` brings it';
-  return 'not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it';
+  if (entry.cache === false || restorable.cached(entry)) return 'checkout';
+  return restorable.remote ? 'pull' : 'repro';
 }
 
 /**
@@ -43,6 +52,12 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
   if (stage.frozen) return { changed: false, reasons: [] };
   if (!lock) return { changed: true, reasons: ['never run'] };
   const reasons: string[] = [];
+  const missing: MissingOutput[] = [];
+  // The reason stays short (repro prints it per stage); how to bring the file back is in `missing`, said once.
+  const notInWorkspace = (kind: 'dep' | 'out', path: string, entry: LockEntry) => {
+    reasons.push(`${kind} \`${path}\` not in the workspace`);
+    if (restorable) missing.push({ path, restore: restoreBy(entry, restorable) });
+  };
   if (stage.alwaysChanged) reasons.push('always changed');
   if (!jsonEqual(stage.cmd, lock.cmd)) reasons.push('command changed');
   if (stage.wdir !== (lock.wdir ?? '.')) reasons.push(`working directory changed \`${lock.wdir ?? '.'} -> ${stage.wdir}\``);
@@ -54,8 +69,10 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.deps[dep];
     const now = hashOf(dep);
     if (!locked) reasons.push(`dep \`${dep}\` added`);
-    else if (!now)
-      reasons.push(restorable?.isOutput(dep) ? `dep \`${dep}\` ${notInWorkspace(locked, restorable)}` : `dep \`${dep}\` deleted`);
+    else if (!now) {
+      if (restorable?.isOutput(dep)) notInWorkspace('dep', dep, locked);
+      else reasons.push(`dep \`${dep}\` deleted`);
+    }
     else if (now.hash !== locked.hash) reasons.push(`dep \`${dep}\` modified`);
   }
   for (const dep of Object.keys(lock.deps)) if (!stage.deps.includes(dep)) reasons.push(`dep \`${dep}\` removed`);
@@ -64,12 +81,12 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.outs[out.path];
     const now = hashOf(out.path);
     if (!locked) reasons.push(`out \`${out.path}\` added`);
-    else if (!now) reasons.push(`out \`${out.path}\` ${notInWorkspace(locked, restorable)}`);
+    else if (!now) notInWorkspace('out', out.path, locked);
     else if (now.hash !== locked.hash) reasons.push(`out \`${out.path}\` modified`);
   }
   for (const path of Object.keys(lock.outs)) if (!stage.outs.some((o) => o.path === path)) reasons.push(`out \`${path}\` removed`);
 
-  return { changed: reasons.length > 0, reasons };
+  return { changed: reasons.length > 0, reasons, ...(missing.length ? { missing } : {}) };
 }
 
 function paramReasons(now: Record<string, Record<string, unknown>>, locked: Record<string, Record<string, unknown>>): string[] {

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
 import type pl from 'nodejs-polars';
+import { stepTempPath } from '../util/fs.js';
 import { readCsv } from './csv.js';
 import { StepError } from './step-error.js';
-import { renameIntoPlace, tempPathFor } from '../util/fs.js';
 
 export type Polars = typeof pl;
 export type DataFrame = pl.DataFrame;
@@ -15,7 +16,8 @@ let polars: Polars | undefined;
 export async function loadPolars(): Promise<Polars> {
   if (!polars) {
     try {
-      polars = ((await import('nodejs-polars')) as unknown as { default: Polars }).default;
+      // require, not import(): nodejs-polars is CommonJS, and loading it as an ES module costs about three times as much.
+      polars = (createRequire(import.meta.url)('nodejs-polars') as { default: Polars }).default;
     } catch (err) {
       throw new StepError(
         'data',
@@ -120,16 +122,13 @@ export function requireColumns(step: string, df: DataFrame, columns: string[], w
     );
 }
 
-/**
- * A temporary name (under `.ml/tmp`, so a killed step leaves nothing in its output directory) and the rename onto
- * `abs`: readers see the old file or the new one, never a part.
- */
+/** A temporary name beside `abs` and the rename onto it: readers see the old file or the new one, never a part. */
 function atomically(abs: string, write: (tmp: string) => void): void {
   mkdirSync(dirname(abs), { recursive: true });
-  const tmp = tempPathFor(abs);
+  const tmp = stepTempPath(abs);
   try {
     write(tmp);
-    renameIntoPlace(tmp, abs);
+    renameSync(tmp, abs);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;

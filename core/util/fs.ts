@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /** Reads a text file, or `null` when it does not exist (the adapter shape the pure core expects). */
 export function readTextOrNull(abs: string): string | null {
@@ -39,7 +40,7 @@ const tempDirs = new Map<string, string | null>();
 
 /**
  * A fresh temporary path from which `abs` can be renamed into place: under the enclosing workspace's `.ml/tmp/write`
- * (found by walking up to the nearest `.ml/`), or beside `abs` outside any workspace. Named `<pid>-<n>-<name>` so
+ * (found by walking up to the nearest `.ml/`), or beside `abs` outside any workspace. Named `<pid>-<thread>-<n>-<name>` so
  * that `removeStaleTemps` can tell whose it is.
  */
 export function tempPathFor(abs: string): string {
@@ -56,7 +57,8 @@ export function tempPathFor(abs: string): string {
     }
     tempDirs.set(dir, tmpDir);
   }
-  const name = `${process.pid}-${++temps}-${basename(abs)}`;
+  // Worker threads of one process each count from 1: the thread keeps their names apart.
+  const name = `${process.pid}-${threadId}-${++temps}-${basename(abs)}`;
   if (tmpDir === null) return join(dir, `.${name}.tmp`);
   mkdirSync(tmpDir, { recursive: true });
   return join(tmpDir, name);
@@ -137,6 +139,15 @@ export function removeStaleTemps(root: string): number {
     removed++;
   }
   return removed;
+}
+
+/**
+ * The hidden temporary file a built-in step writes `abs` through before renaming it into place. Process and thread
+ * are in the name, so steps running at once never share one, and the stage runner can remove what a step it stopped
+ * left behind.
+ */
+export function stepTempPath(abs: string, thread: number = threadId): string {
+  return join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${thread}`);
 }
 
 /** Relative POSIX paths of every file under `dir`. */

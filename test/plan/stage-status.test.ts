@@ -120,16 +120,21 @@ describe('stageStatus', () => {
   it('says how a missing output comes back: checkout from the cache, pull from a remote, or a rerun', () => {
     const missing = disk({ 'train.py': h('a') });
     const where = (cached: boolean, remote: boolean) =>
-      stageStatus(stage(TRAIN), lock(), missing, { cached: () => cached, remote, isOutput: () => false }).reasons;
-    expect(where(true, true)).toEqual(['out `model.pkl` not in the workspace; `gitml checkout` restores it']);
-    expect(where(false, true)).toEqual(['out `model.pkl` not in the workspace; `gitml pull` brings it']);
-    expect(where(false, false)).toEqual(['out `model.pkl` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it']);
+      stageStatus(stage(TRAIN), lock(), missing, { cached: () => cached, remote, isOutput: () => false });
+    expect(where(true, true).reasons).toEqual(['out `model.pkl` not in the workspace']);
+    expect(where(true, true).missing).toEqual([{ path: 'model.pkl', restore: 'checkout' }]);
+    expect(where(false, true).missing).toEqual([{ path: 'model.pkl', restore: 'pull' }]);
+    expect(where(false, false).missing).toEqual([{ path: 'model.pkl', restore: 'repro' }]);
   });
 
   it('says a missing dependency that another stage produces is not in the workspace; a source file is deleted', () => {
     const restorable = (isOutput: boolean) => ({ cached: () => false, remote: true, isOutput: () => isOutput });
     const noSource = disk({ 'model.pkl': h('b') });
-    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(true)).reasons).toEqual(['dep `train.py` not in the workspace; `gitml pull` brings it']);
+    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(true))).toEqual({
+      changed: true,
+      reasons: ['dep `train.py` not in the workspace'],
+      missing: [{ path: 'train.py', restore: 'pull' }],
+    });
     expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(false)).reasons).toEqual(['dep `train.py` deleted']);
   });
 
