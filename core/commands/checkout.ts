@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { CacheMissError, UsageError } from '../errors.js';
+import { CacheMissError, CorruptObjectError, UsageError } from '../errors.js';
 import { openSnapshot, WORKSPACE } from '../git/revision.js';
 import { LOCKFILE, parseLockfile } from '../lockfile/lockfile.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
@@ -19,8 +19,8 @@ export interface CheckoutEntry {
 /**
  * Restores cached outputs so the workspace matches ml.lock.json, or with `rev` the lockfile of that commit (whose
  * uncached outputs come from git). `paths` (relative to `cwd`) narrow it to the outputs
- * at, under or above them. Files that already match are left alone. Outputs that could not be restored are reported
- * with a reason and the rest still are.
+ * at, under or above them. Files that already match are left alone. Outputs that could not be restored (an object
+ * missing, or corrupt and so quarantined) are reported with a reason and the rest still are.
  */
 export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: string; progress?: Progress } = {}): Promise<CheckoutEntry[]> {
   const cwd = opts.cwd ?? process.cwd();
@@ -66,9 +66,10 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: str
           return { path, stage, result: 'restored' };
         }
         try {
-          return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress }) };
+          return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress, stage }) };
         } catch (err) {
-          if (err instanceof CacheMissError) return { path, stage, result: 'error', message: err.message };
+          // A corrupt object was quarantined and not installed; the other outputs are still restored.
+          if (err instanceof CacheMissError || err instanceof CorruptObjectError) return { path, stage, result: 'error', message: err.message };
           throw err;
         }
       });

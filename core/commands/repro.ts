@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
+import { CorruptObjectError, InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
 import type { HashInfo } from '../hash/hash-path.js';
 import { toStageLock } from '../lockfile/entry.js';
@@ -103,15 +103,25 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
           const hit = useRunCache && RunCache.eligible(stage) ? runCache.lookup(key) : undefined;
           if (hit) {
             const outs = new Map<string, HashInfo>();
-            for (const out of stage.outs) {
-              const entry = hit.outs[out.path]!;
-              // Uncached outputs are committed to git, so they are always real files, never links.
-              ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache });
-              outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
+            try {
+              for (const out of stage.outs) {
+                const entry = hit.outs[out.path]!;
+                // Uncached outputs are committed to git, so they are always real files, never links.
+                ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache, stage: name });
+                outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
+              }
+            } catch (err) {
+              // A corrupt object is quarantined and never installed; running the stage makes the outputs afresh
+              // (and puts good objects back in the cache), which is what the run-cache would have saved time on.
+              if (!(err instanceof CorruptObjectError)) throw err;
+              print(`Stage \`${name}\` not restored from run-cache: ${corruptList(err)}`);
+              outs.clear();
             }
-            commit(ws, graph, lock, name, deps, outs);
-            print(`Stage \`${name}\` restored from run-cache`);
-            return true;
+            if (outs.size === stage.outs.length) {
+              commit(ws, graph, lock, name, deps, outs);
+              print(`Stage \`${name}\` restored from run-cache`);
+              return true;
+            }
           }
 
           print(`Running stage \`${name}\` (${reasonsOf.get(name)!.join('; ')})`);
@@ -165,6 +175,11 @@ function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps:
   ws.writeLock(lock);
   for (const out of stage.outs) if (out.cache) ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
   ignoreOutputs(ws.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
+}
+
+/** The corrupt objects of an error, one short phrase each. */
+function corruptList(err: CorruptObjectError): string {
+  return `${err.objects.map((o) => `${o.path} is corrupt in the cache (moved to ${o.quarantined})`).join(', ')}; running it instead`;
 }
 
 export function checkTargets(graph: Graph, targets: string[]): void {

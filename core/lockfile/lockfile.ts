@@ -1,8 +1,9 @@
 import validateLockfile from '../generated/validate-lockfile.js';
-import { LockfileCorruptError } from '../errors.js';
+import { LockfileCorruptError, UnsafePathError } from '../errors.js';
 import type { Lockfile, LockEntry, StageLock } from '../generated/lockfile.js';
 import type { CompiledValidator } from '../pipeline/schema.js';
 import { canonicalJson } from '../util/canonical.js';
+import { unsafePathReason } from '../util/paths.js';
 
 export type { Lockfile, LockEntry, StageLock };
 
@@ -38,7 +39,16 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     const detail = first.keyword === 'additionalProperties' ? `unknown key \`${String(first.params.additionalProperty)}\`` : first.message;
     throw new LockfileCorruptError(file, `${where}: ${detail}`);
   }
-  return value as Lockfile;
+  const lock = value as Lockfile;
+  // A lockfile may come from another commit or a merge: its output paths are checked before anything is written
+  // to them, since `checkout` and `pull` write there.
+  for (const [stage, s] of Object.entries(lock.stages)) {
+    for (const path of Object.keys(s.outs)) {
+      const reason = unsafePathReason(path);
+      if (reason) throw new UnsafePathError(`${file}: stages.${stage}.outs`, path, reason);
+    }
+  }
+  return lock;
 }
 
 /**
