@@ -4,6 +4,7 @@ import {
   constants,
   copyFileSync,
   existsSync,
+  fstatSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -76,6 +77,7 @@ export class Cache {
   private readonly shards = new Set<string>();
   /** Objects found corrupt (and quarantined) by this instance, so a second output using one is told the same. */
   private readonly corrupt = new Map<string, CorruptObject>();
+  private readonly smallBuffer = Buffer.allocUnsafe(SMALL_FILE + 1);
 
   constructor(
     readonly root: string,
@@ -166,20 +168,22 @@ export class Cache {
     if (entry.nfiles === undefined) {
       if (!this.available(entry.hash)) throw new CacheMissError(path, entry.hash);
       if (current?.hash === entry.hash && this.isLinked(abs, entry.hash)) return 'unchanged';
+      let key: string;
       try {
-        this.place(entry.hash, abs, { path, hasher, copy: opts.copy, size: entry.size, replace: true });
+        key = this.place(entry.hash, abs, { path, hasher, copy: opts.copy, size: entry.size, replace: true });
       } catch (err) {
         if (!(err instanceof CorruptFound)) throw err;
         hasher.forget(path);
         throw new CorruptObjectError([err.object], recover);
       }
-      hasher.adopt(path, entry.hash, new Map([['', statKey(statSync(abs, { bigint: true }))]]));
+      hasher.adopt(path, entry.hash, new Map([['', key]]));
       return 'restored';
     }
 
     const manifest = this.verifiedManifest(entry.hash, path, hasher, recover);
     if (!manifest) throw new CacheMissError(path, entry.hash);
-    const missing = manifest.files.find((f) => !this.available(f.hash));
+    const present = this.presentAmong(manifest.files.map((f) => f.hash));
+    const missing = manifest.files.find((f) => !present(f.hash));
     if (missing) throw new CacheMissError(`${path}/${missing.path}`, missing.hash);
 
     const have = new Map<string, string>();
@@ -210,8 +214,8 @@ export class Cache {
         continue;
       }
       try {
-        this.place(f.hash, target, { path: `${path}/${f.path}`, hasher, exec: f.exec === true, made, copy: opts.copy, size: f.size, replace: have.has(f.path) });
-        written.set(f.path, statKey(statSync(target, { bigint: true })));
+        const key = this.place(f.hash, target, { path: `${path}/${f.path}`, hasher, exec: f.exec === true, made, copy: opts.copy, size: f.size, replace: have.has(f.path) });
+        written.set(f.path, key);
         changed = true;
       } catch (err) {
         // The rest of the directory is still placed; the output as a whole is reported corrupt below.
@@ -260,6 +264,25 @@ export class Cache {
       if (reason) throw new UnsafePathError(where, `${path}/${f.path}`, reason);
     }
     return manifest;
+  }
+
+  /**
+   * A test for which of `hashes` are available: for many, one directory listing per shard instead of one `stat` per
+   * object.
+   */
+  private presentAmong(hashes: string[]): (hash: string) => boolean {
+    if (hashes.length < 1024) return (h) => this.available(h);
+    const listed = new Set<string>();
+    for (const shard of new Set(hashes.map((h) => dirname(this.objectPath(h))))) {
+      let names: string[];
+      try {
+        names = readdirSync(shard);
+      } catch {
+        continue;
+      }
+      for (const n of names) listed.add(join(shard, n));
+    }
+    return (h) => this.corrupt.has(h) || listed.has(this.objectPath(h));
   }
 
   /** In the cache, or found corrupt earlier by this instance (so the corruption is what gets reported). */
@@ -374,13 +397,13 @@ export class Cache {
   /**
    * Places an object at `target` with the first link mode that works, after checking it against its hash (see the
    * class comment). `replace`: something may be at `target`; it is removed only once the object proved good. Throws
-   * `CorruptFound` (the object quarantined) when it does not match.
+   * `CorruptFound` (the object quarantined) when it does not match. Returns the stat key of what it wrote.
    */
   private place(
     hash: string,
     target: string,
     o: { path: string; hasher: PathHasher; exec?: boolean; made?: Set<string>; copy?: boolean; size?: number; replace?: boolean },
-  ): void {
+  ): string {
     const seen = this.corrupt.get(hash);
     if (seen) throw new CorruptFound({ ...seen, path: o.path });
     const object = this.objectPath(hash);
@@ -401,14 +424,14 @@ export class Cache {
         if (mode === 'copy' || exec || copy) {
           // An executable is always a private copy: a link would share (and lose) the object's read-only mode.
           if ((o.size ?? Infinity) < SMALL_FILE) {
-            // One read: the bytes hashed are the bytes written. Fewer system calls than copy-then-chmod, which
-            // matters for trees of many small files.
-            const data = readFileSync(object);
-            if (!checked) check(o.hasher.hashBytes(data));
+            // One read: the bytes hashed are the bytes written. As few system calls as `cp` makes (open, read,
+            // close; open, write, fstat, close), which is what counts for trees of many small files.
+            const data = this.readSmall(object, o.size!);
+            if (!checked) check(data ? o.hasher.hashBytes(data) : o.hasher.hashFile(object));
             clear();
-            writeFileSync(target, data, { mode: exec ? 0o755 : 0o644, flag: 'wx' });
+            return writeNew(target, data!, exec ? 0o755 : 0o644);
           } else if (mode === 'copy') {
-            this.copyHashed(object, target, hash, o.path, o.hasher, exec, o.replace === true);
+            return this.copyHashed(object, target, hash, o.path, o.hasher, exec, o.replace === true);
           } else {
             // Under reflink a clone shares the blocks, so hashing first is the only read.
             if (!checked) check(o.hasher.hashFile(object));
@@ -425,7 +448,7 @@ export class Cache {
           } else if (mode === 'hardlink') linkSync(object, target);
           else symlinkSync(relative(dirname(target), object), target);
         }
-        return;
+        return statKey(statSync(target, { bigint: true }));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         if (mode === 'copy' || exec || copy || !UNSUPPORTED.has(code)) throw err;
@@ -446,10 +469,26 @@ export class Cache {
   }
 
   /**
+   * A small object's bytes, read with one `read` into a buffer reused for every object (valid until the next call);
+   * `undefined` when the object is larger than `size` says, so it cannot be the right one.
+   */
+  private readSmall(object: string, size: number): Buffer | undefined {
+    const fd = openSync(object, 'r');
+    try {
+      let n = 0;
+      // One byte more than expected shows an object that is too long.
+      for (let got = -1; got !== 0 && n <= size; n += got) got = readSync(fd, this.smallBuffer, n, size + 1 - n, null);
+      return n > size ? undefined : this.smallBuffer.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
    * Copies a large object in chunks, hashing each chunk on its way, into a temporary file beside `target` that takes
    * its name only when the whole matched.
    */
-  private copyHashed(object: string, target: string, hash: string, path: string, hasher: PathHasher, exec: boolean, replace: boolean): void {
+  private copyHashed(object: string, target: string, hash: string, path: string, hasher: PathHasher, exec: boolean, replace: boolean): string {
     const tmp = `${target}.tmp-${process.pid}`;
     const h = hasher.incremental();
     const buffer = Buffer.allocUnsafe(COPY_CHUNK);
@@ -473,6 +512,7 @@ export class Cache {
       if (replace) rmSync(target, { recursive: true, force: true });
       renameSync(tmp, target);
       ok = true;
+      return statKey(statSync(target, { bigint: true }));
     } finally {
       closeSync(src);
       if (!ok) rmSync(tmp, { force: true });
@@ -506,6 +546,17 @@ export class Cache {
     if (made.has(dir)) return;
     mkdirSync(dir, { recursive: true });
     made.add(dir);
+  }
+}
+
+/** Writes `data` to a new file `target` and returns its stat key (from the open file: no second path lookup). */
+function writeNew(target: string, data: Uint8Array, mode: number): string {
+  const fd = openSync(target, 'wx', mode);
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    return statKey(fstatSync(fd, { bigint: true }));
+  } finally {
+    closeSync(fd);
   }
 }
 

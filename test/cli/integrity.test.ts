@@ -98,6 +98,36 @@ describe.each([
   });
 });
 
+describe('checkout of a corrupt large object, and of one longer than recorded', () => {
+  it('streams the large one through a temporary file that never gets its name; a file already there is kept', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n  build:\n    cmd: yes gitml | head -c 3000000 > big.bin && printf small > small.txt\n    outs: [big.bin, small.txt]\n`,
+      '.ml/config.yaml': 'cache:\n  link: copy\n',
+    });
+    ok(fx, 'repro');
+    const outs = fx.lock().stages.build.outs;
+    const big = objectPath(fx, outs['big.bin'].hash);
+    chmodSync(big, 0o644);
+    const bytes = readFileSync(big);
+    bytes[2_500_000] = bytes[2_500_000]! ^ 0x20;
+    writeFileSync(big, bytes);
+    const small = objectPath(fx, outs['small.txt'].hash);
+    chmodSync(small, 0o644);
+    writeFileSync(small, 'small and then some');
+    fx.write('big.bin', 'an edit of my own\n');
+    fx.remove('small.txt');
+
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`big.bin (object ${outs['big.bin'].hash} hashes to blake3:`);
+    expect(r.stderr).toContain(`small.txt (object ${outs['small.txt'].hash} hashes to blake3:`);
+    expect(fx.read('big.bin')).toBe('an edit of my own\n');
+    expect(fx.exists('small.txt')).toBe(false);
+    expect(readdirSync(fx.dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(quarantined(fx)).toHaveLength(2);
+  });
+});
+
 describe('a corrupt directory manifest', () => {
   it('with two entries\u2019 hashes swapped (still valid JSON) is refused and quarantined; no file of it is placed', () => {
     const fx = reproduced();
