@@ -4,7 +4,6 @@ import {
   constants,
   copyFileSync,
   existsSync,
-  fstatSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -29,6 +28,8 @@ import { HASH_ALGORITHM } from '../hash/blake3.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { statKey } from '../hash/walk.js';
 import { listFiles } from '../util/fs.js';
+import { copyInParallel, worthPlacing } from './place-pool.js';
+import { readSmall, SMALL_FILE, writeNew, type CopyTask } from './place.js';
 import { unsafeFileReason, unsafePathReason } from '../util/paths.js';
 import type { Progress } from '../util/progress.js';
 
@@ -38,8 +39,6 @@ export const QUARANTINE_DIR = '.ml/cache/quarantine';
 
 export type RestoreResult = 'unchanged' | 'restored';
 
-/** Files below this size are copied by reading them whole. */
-const SMALL_FILE = 1 << 20;
 
 /** Chunk size of the streamed copy of large objects. */
 const COPY_CHUNK = 4 << 20;
@@ -150,12 +149,12 @@ export class Cache {
    * and not installed, a file already there stays as it was, and the other files of a directory are still placed.
    * `stage` names the stage that makes the output, for the hint on how to recover.
    */
-  restore(
+  async restore(
     path: string,
     entry: LockEntry,
     hasher: PathHasher,
     opts: { relink?: boolean; copy?: boolean; progress?: Progress; stage?: string } = {},
-  ): RestoreResult {
+  ): Promise<RestoreResult> {
     const unsafe = unsafePathReason(path);
     if (unsafe) throw new UnsafePathError('ml.lock.json', path, unsafe);
     const abs = join(this.root, path);
@@ -206,11 +205,19 @@ export class Cache {
     const written = new Map<string, string>();
     const corrupt: CorruptObject[] = [];
     opts.progress?.start(`checking out ${path}`, manifest.files.length);
-    for (const f of manifest.files) {
+    const todo = manifest.files.filter((f) => {
+      const same = have.get(f.path) === f.hash && (!relink || this.isLinked(join(abs, f.path), f.hash));
+      if (same) opts.progress?.tick(1);
+      return !same;
+    });
+    // Many small private copies are made on several threads (a link mode not yet tried is tried here first).
+    const spread = worthPlacing(todo.length);
+    const parallel: { f: (typeof todo)[number]; task: CopyTask }[] = [];
+    for (const f of todo) {
       const target = join(abs, f.path);
-      const same = have.get(f.path) === f.hash;
-      if (same && (!relink || this.isLinked(target, f.hash))) {
-        opts.progress?.tick(1);
+      const copies = this.linkMode === 'copy' || f.exec === true || opts.copy === true;
+      if (spread && copies && f.size < SMALL_FILE && !this.corrupt.has(f.hash)) {
+        parallel.push({ f, task: { object: this.objectPath(f.hash), target, hash: f.hash, size: f.size, exec: f.exec === true, replace: have.has(f.path) } });
         continue;
       }
       try {
@@ -223,6 +230,22 @@ export class Cache {
         corrupt.push(err.object);
       }
       opts.progress?.tick(1);
+    }
+    if (parallel.length) {
+      const results = await copyInParallel(
+        parallel.map((p) => p.task),
+        (n) => opts.progress?.tick(n),
+      );
+      let failure: Error | undefined;
+      results.forEach((r, i) => {
+        const { f } = parallel[i]!;
+        if ('key' in r) written.set(f.path, r.key);
+        else if ('actual' in r) {
+          const seen = this.corrupt.get(f.hash);
+          corrupt.push(seen ? { ...seen, path: `${path}/${f.path}` } : this.found(f.hash, `${path}/${f.path}`, r.actual));
+        } else failure ??= Object.assign(new Error(`${path}/${f.path}: ${r.error}`), { code: r.code });
+      });
+      if (failure) throw failure;
     }
     opts.progress?.done();
     mkdirSync(abs, { recursive: true });
@@ -426,7 +449,7 @@ export class Cache {
           if ((o.size ?? Infinity) < SMALL_FILE) {
             // One read: the bytes hashed are the bytes written. As few system calls as `cp` makes (open, read,
             // close; open, write, fstat, close), which is what counts for trees of many small files.
-            const data = this.readSmall(object, o.size!);
+            const data = readSmall(object, o.size!, this.smallBuffer);
             if (!checked) check(data ? o.hasher.hashBytes(data) : o.hasher.hashFile(object));
             clear();
             return writeNew(target, data!, exec ? 0o755 : 0o644);
@@ -465,22 +488,6 @@ export class Cache {
         rmSync(target, { force: true });
         this.modes.shift();
       }
-    }
-  }
-
-  /**
-   * A small object's bytes, read with one `read` into a buffer reused for every object (valid until the next call);
-   * `undefined` when the object is larger than `size` says, so it cannot be the right one.
-   */
-  private readSmall(object: string, size: number): Buffer | undefined {
-    const fd = openSync(object, 'r');
-    try {
-      let n = 0;
-      // One byte more than expected shows an object that is too long.
-      for (let got = -1; got !== 0 && n <= size; n += got) got = readSync(fd, this.smallBuffer, n, size + 1 - n, null);
-      return n > size ? undefined : this.smallBuffer.subarray(0, n);
-    } finally {
-      closeSync(fd);
     }
   }
 
@@ -546,17 +553,6 @@ export class Cache {
     if (made.has(dir)) return;
     mkdirSync(dir, { recursive: true });
     made.add(dir);
-  }
-}
-
-/** Writes `data` to a new file `target` and returns its stat key (from the open file: no second path lookup). */
-function writeNew(target: string, data: Uint8Array, mode: number): string {
-  const fd = openSync(target, 'wx', mode);
-  try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-    return statKey(fstatSync(fd, { bigint: true }));
-  } finally {
-    closeSync(fd);
   }
 }
 

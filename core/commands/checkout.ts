@@ -54,7 +54,7 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: str
         selected.map((o) => o.path),
         opts.progress,
       );
-      return selected.map(({ stage, path, entry }): CheckoutEntry => {
+      const restoreOne = async ({ stage, path, entry }: (typeof selected)[number]): Promise<CheckoutEntry> => {
         if (entry.cache === false) {
           // Uncached outputs (metrics, plots) are committed to git: at another revision they come from there.
           const committed = uncached.get(path);
@@ -66,13 +66,16 @@ export async function checkout(opts: { cwd?: string; paths?: string[]; rev?: str
           return { path, stage, result: 'restored' };
         }
         try {
-          return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress, stage }) };
+          return { path, stage, result: await ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress, stage }) };
         } catch (err) {
           // A corrupt object was quarantined and not installed; the other outputs are still restored.
           if (err instanceof CacheMissError || err instanceof CorruptObjectError) return { path, stage, result: 'error', message: err.message };
           throw err;
         }
-      });
+      };
+      const entries: CheckoutEntry[] = [];
+      for (const o of selected) entries.push(await restoreOne(o));
+      return entries;
     } finally {
       release();
     }

@@ -107,7 +107,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
               for (const out of stage.outs) {
                 const entry = hit.outs[out.path]!;
                 // Uncached outputs are committed to git, so they are always real files, never links.
-                ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache, stage: name });
+                await ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache, stage: name });
                 outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
               }
             } catch (err) {
@@ -118,7 +118,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
               outs.clear();
             }
             if (outs.size === stage.outs.length) {
-              commit(ws, graph, lock, name, deps, outs);
+              await commit(ws, graph, lock, name, deps, outs);
               print(`Stage \`${name}\` restored from run-cache`);
               return true;
             }
@@ -141,7 +141,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             // Uncached outputs (metrics) are stored too, so that a run-cache hit can restore every output.
             for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!, { copy: true });
           }
-          commit(ws, graph, lock, name, deps, result.outs);
+          await commit(ws, graph, lock, name, deps, result.outs);
           if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });
           print(`Stage \`${name}\` done`);
           return true;
@@ -166,14 +166,14 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
  * Saves a finished stage's cached outputs, records it in the lockfile (written atomically), and in hardlink or
  * symlink mode turns the outputs into links to the cache.
  */
-function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): void {
+async function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): Promise<void> {
   const stage = graph.stages.get(name)!;
   for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!);
   lock.stages[name] = toStageLock(stage, deps, outs);
   // Entries of stages no longer in ml.yaml are dropped, so the lockfile describes exactly this pipeline.
   for (const old of Object.keys(lock.stages)) if (!graph.stages.has(old)) delete lock.stages[old];
   ws.writeLock(lock);
-  for (const out of stage.outs) if (out.cache) ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
+  for (const out of stage.outs) if (out.cache) await ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
   ignoreOutputs(ws.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
 }
 

@@ -128,6 +128,30 @@ describe('checkout of a corrupt large object, and of one longer than recorded', 
   });
 });
 
+describe('checkout of a large directory (placed on several threads) with corrupt objects in it', () => {
+  it('places every good file and none of the corrupt ones, each quarantined under its own path', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many && for i in $(seq 1 2500); do echo "file $i" > many/f$i.txt; done\n    outs: [many]\n`,
+    });
+    ok(fx, 'repro');
+    const hash = fx.lock().stages.many.outs.many.hash as string;
+    const files = (JSON.parse(readFileSync(objectPath(fx, hash), 'utf8')) as { files: { path: string; hash: string }[] }).files;
+    const bad = files.filter((f) => f.path === 'f7.txt' || f.path === 'f2400.txt');
+    for (const f of bad) flipByte(objectPath(fx, f.hash));
+    fx.remove('many');
+
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('many/f7.txt (object');
+    expect(r.stderr).toContain('many/f2400.txt (object');
+    expect(readdirSync(join(fx.dir, 'many'))).toHaveLength(2498);
+    expect(fx.read('many/f2399.txt')).toBe('file 2399\n');
+    expect(fx.exists('many/f7.txt')).toBe(false);
+    expect(quarantined(fx)).toEqual(bad.map((f) => `blake3-${f.hash.split(':')[1]}--many_${f.path}`).sort());
+    expect(fx.gitml('status').stdout).toContain('modified');
+  });
+});
+
 describe('a corrupt directory manifest', () => {
   it('with two entries\u2019 hashes swapped (still valid JSON) is refused and quarantined; no file of it is placed', () => {
     const fx = reproduced();
