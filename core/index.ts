@@ -11,14 +11,14 @@ export { fullDiff, metricsDiff, paramsDiff, type DiffOptions, type FullDiffResul
 export { expApply, expBranch, expRemove, expRun, expShow, type ExpRow, type ExpRunOptions, type ExpRunResult } from './commands/exp.js';
 export { mergeLock } from './commands/merge-lock.js';
 export { push, pull, fetchFromRemote, remoteStatus, type TransferOptions, type PushResult, type FetchResult, type PullResult, type RemoteStatusResult } from './commands/transfer.js';
-export { remoteAdd, remoteModify, remoteRemove, remoteList, REMOTE_KEYS } from './commands/remote.js';
+export { remoteAdd, remoteModify, remoteRemove, remoteList, remoteSetDefault, remoteDefault, REMOTE_KEYS } from './commands/remote.js';
 export { plotsShow, plotsDiff } from './commands/plots.js';
 export { reproRev, type ReproRevOptions, type ReproRevResult } from './commands/repro-rev.js';
 export { gc, type GcOptions, type GcResult } from './commands/gc.js';
 export { init, type InitResult } from './commands/init.js';
 export { metricsShow, type MetricsShowResult } from './commands/metrics-show.js';
 export { paramsShow } from './commands/params-show.js';
-export { repro, type ReproOptions, type ReproResult } from './commands/repro.js';
+export { repro, type ReproOptions, type ReproResult, type ReproSummary, type StageResult } from './commands/repro.js';
 export { status, type StatusResult } from './commands/status.js';
 export { main as runCli, type CliIo } from './cli/main.js';
 
@@ -26,7 +26,7 @@ export { main as runCli, type CliIo } from './cli/main.js';
 export { parsePipeline, PIPELINE_FILE, DEFAULT_PARAMS_FILE, type ParseResult } from './pipeline/parse.js';
 export type { Pipeline, Stage, Out, OutKind, PlotOptions, PlotTemplate, ReadText, MlYaml } from './pipeline/types.js';
 export { buildGraph, topoOrder, closure, type Graph, type PathProbe } from './graph/build.js';
-export { stageStatus, type StageStatus, type HashOf } from './plan/stage-status.js';
+export { stageStatus, type StageStatus, type HashOf, type Restorable } from './plan/stage-status.js';
 export { stageKeyRecord, serializeStageKey, type StageKeyRecord } from './plan/stage-key.js';
 export { loadConfig, type MlConfig, type LinkMode, type ResolvedConfig } from './config.js';
 export { planRepro, type PlannedStage, type PlanAction, type ReproPlanOptions } from './plan/plan-repro.js';

@@ -9,7 +9,7 @@ import { PathHasher } from './hash/hash-path.js';
 import { emptyLockfile, LOCKFILE, parseLockfile, serializeLockfile, type Lockfile } from './lockfile/lockfile.js';
 import { parsePipeline, PIPELINE_FILE } from './pipeline/parse.js';
 import type { Pipeline } from './pipeline/types.js';
-import { stageStatus, type StageStatus } from './plan/stage-status.js';
+import { stageStatus, type Restorable, type StageStatus } from './plan/stage-status.js';
 import { readTextOrNull, writeFileAtomic } from './util/fs.js';
 import type { Progress } from './util/progress.js';
 
@@ -121,7 +121,18 @@ export class Workspace {
   /** A stage's status from the current (memoized) hashes; asked again, it sees outputs rewritten since. */
   statusOf(graph: Graph, lock: Lockfile): (name: string) => StageStatus {
     const hashOf = (p: string) => this.hasher.hash(p);
-    return (name) => stageStatus(graph.stages.get(name)!, lock.stages[name], hashOf);
+    const restorable = this.restorable(graph);
+    return (name) => stageStatus(graph.stages.get(name)!, lock.stages[name], hashOf, restorable);
+  }
+
+  /** What status needs to say how a missing output comes back: the cache, the default remote, which paths are outputs. */
+  restorable(graph: Graph): Restorable {
+    const outs = [...graph.producers.keys()];
+    return {
+      cached: (entry) => this.cache.complete(entry),
+      remote: this.config.defaultRemote !== undefined && this.config.remotes[this.config.defaultRemote] !== undefined,
+      isOutput: (path) => outs.some((o) => path === o || path.startsWith(`${o}/`)),
+    };
   }
 
   /**

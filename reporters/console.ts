@@ -1,4 +1,6 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
+import { formatSeconds } from '../core/util/format.js';
+import { DEFAULT_PRECISION, formatCell } from './diff.js';
 
 export interface StageStatusView {
   changed: boolean;
@@ -39,18 +41,64 @@ export function formatPlan(plan: PlanView[]): string[] {
   return lines;
 }
 
-/** Aligned `key  value` rows, grouped under a heading per file. */
-export function formatKeyValues(groups: Record<string, Record<string, unknown>>): string[] {
+/**
+ * Aligned `key  value` rows, grouped under a heading per file. With `precision` (metrics), numbers are rounded to the
+ * file's declared significant digits, else to the default that `metrics diff` uses too; without it (params), printed
+ * as they are.
+ */
+export function formatKeyValues(groups: Record<string, Record<string, unknown>>, precision?: Record<string, number>): string[] {
   const lines: string[] = [];
   for (const [file, values] of Object.entries(groups)) {
     lines.push(file);
     const keys = Object.keys(values);
     const width = Math.max(0, ...keys.map((k) => k.length));
-    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${formatValue(values[k])}`);
+    const digits = precision ? (precision[file] ?? DEFAULT_PRECISION) : undefined;
+    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${formatValue(values[k], digits)}`);
   }
   return lines;
 }
 
-function formatValue(v: unknown): string {
+function formatValue(v: unknown, digits: number | undefined): string {
+  // Counts stay whole: precision trims the noise of fractions.
+  if (typeof v === 'number' && digits !== undefined && !Number.isInteger(v)) return formatCell(v, digits);
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export interface ReproSummaryView {
+  stages: { name: string; result: 'ran' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'skipped'; seconds?: number }[];
+  seconds: number;
+}
+
+/**
+ * The end of a `repro`: each stage that did something with its duration, then the counts and the total time.
+ * `Nothing to reproduce` when every stage was already up to date.
+ */
+export function formatReproSummary(summary: ReproSummaryView): string[] {
+  const total = formatSeconds(summary.seconds);
+  const count = (r: ReproSummaryView['stages'][number]['result']) => summary.stages.filter((s) => s.result === r).length;
+  const active = summary.stages.filter((s) => s.result !== 'up-to-date' && s.result !== 'frozen');
+  if (!active.length) return [`Nothing to reproduce: every stage is up to date (${total}).`];
+  const label: Record<ReproSummaryView['stages'][number]['result'], string> = {
+    ran: 'ran',
+    restored: 'restored from run-cache',
+    'up-to-date': 'up to date',
+    frozen: 'frozen',
+    failed: 'failed',
+    skipped: 'not run',
+  };
+  const width = Math.max(...active.map((s) => s.name.length));
+  const kind = Math.max(...active.map((s) => label[s.result].length));
+  const lines = ['', 'Summary:'];
+  for (const s of active)
+    lines.push(`  ${s.name.padEnd(width)}  ${s.seconds === undefined ? label[s.result] : `${label[s.result].padEnd(kind)}  ${formatSeconds(s.seconds)}`}`.trimEnd());
+  const parts = [
+    `${count('ran')} ran`,
+    `${count('restored')} restored from the run-cache`,
+    `${count('up-to-date')} up to date`,
+    ...(count('frozen') ? [`${count('frozen')} frozen`] : []),
+    ...(count('failed') ? [`${count('failed')} failed`] : []),
+    ...(count('skipped') ? [`${count('skipped')} not run`] : []),
+  ];
+  lines.push(`${summary.stages.length} stage${summary.stages.length === 1 ? '' : 's'}: ${parts.join(', ')}; total ${total}.`);
+  return lines;
 }

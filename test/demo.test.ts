@@ -12,7 +12,7 @@ describe('the root demo pipeline', () => {
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(fx.dir, 'node_modules'));
 
     const status = JSON.parse(fx.gitml('status', '--json').stdout);
-    expect(status.stages.ingest.reasons).toEqual(['out `data/customers.parquet` missing']);
+    expect(status.stages.ingest.reasons).toEqual(['out `data/customers.parquet` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it']);
 
     const r = fx.gitml('repro');
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -120,13 +120,18 @@ export class Cache {
    * Saves a workspace output (file or directory) whose hash was just computed. With `copy` the workspace file stays
    * separate from the object even in hardlink mode (for uncached outputs, which git tracks as plain files).
    */
-  save(path: string, info: HashInfo, opts: { copy?: boolean } = {}): void {
+  save(path: string, info: HashInfo, opts: { copy?: boolean; progress?: Progress } = {}): void {
     const abs = join(this.root, path);
     if (!isDirInfo(info)) {
       this.saveFile(abs, info.hash, opts.copy === true);
       return;
     }
-    for (const f of info.manifest.files) this.saveFile(join(abs, f.path), f.hash, f.exec === true || opts.copy === true);
+    opts.progress?.start(`caching ${path}`, info.manifest.files.length);
+    for (const f of info.manifest.files) {
+      this.saveFile(join(abs, f.path), f.hash, f.exec === true || opts.copy === true);
+      opts.progress?.tick(1);
+    }
+    opts.progress?.done();
     this.saveBytes(Buffer.from(serializeManifest(info.manifest)), info.hash);
   }
 

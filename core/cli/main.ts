@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { formatKeyValues, formatPlan, formatStatus } from '../../reporters/console.js';
+import { formatKeyValues, formatPlan, formatReproSummary, formatStatus } from '../../reporters/console.js';
 import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
@@ -130,6 +130,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async () => {
       const { init } = await import('../commands/init.js');
       const r = await init({ cwd: cwd() });
+      if (quiet()) return;
       if (!r.created.length) line(`gitml is already set up in ${r.root}`);
       else for (const f of r.created) line(`created ${f}`);
       if (!r.git) warn('note: this directory is not in a git repository; run `git init` to version the pipeline');
@@ -236,9 +237,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
             progress: await progress(),
             processes,
             print,
+            // Printed also when a stage fails or the run is interrupted, before the error.
+            onSummary: (summary) => {
+              if (!quiet()) for (const l of formatReproSummary(summary)) line(l);
+            },
           });
           if (o.dry) for (const l of formatPlan(r.plan)) line(l);
-          else if (![...r.outcomes.values()].some((v) => v === 'ran') && !quiet()) line('Nothing to reproduce: every stage is up to date.');
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
@@ -251,9 +255,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .description('print the stage graph')
     .argument('[stages...]', 'only these stages and their upstream')
     .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
-    .action(async (stages: string[], o: { format: DagFormat }) => {
+    .option('--json', 'the same as --format json, as every command spells it')
+    .action(async (stages: string[], o: { format: DagFormat; json?: boolean }, cmd: Command) => {
+      if (o.json && cmd.getOptionValueSource('format') === 'cli' && o.format !== 'json')
+        throw new UsageError(`--json and --format ${o.format} ask for different outputs; give one`);
       const { dag } = await import('../commands/dag.js');
-      io.out(renderDag(await dag({ cwd: cwd(), targets: stages }), o.format));
+      io.out(renderDag(await dag({ cwd: cwd(), targets: stages }), o.json ? 'json' : o.format));
     });
 
   const params = program.command('params').description('parameters the pipeline reads');
@@ -276,9 +283,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { json?: boolean }) => {
       const { metricsShow } = await import('../commands/metrics-show.js');
       const r = await metricsShow({ cwd: cwd() });
-      if (o.json) line(JSON.stringify(r, null, 2));
+      // JSON carries the values as they are; precision is for reading.
+      if (o.json) line(JSON.stringify({ metrics: r.metrics, errors: r.errors }, null, 2));
       else {
-        for (const l of formatKeyValues(r.metrics)) line(l);
+        for (const l of formatKeyValues(r.metrics, r.precision)) line(l);
         if (!Object.keys(r.metrics).length && !Object.keys(r.errors).length) line('No metrics declared in ml.yaml.');
       }
       for (const [file, message] of Object.entries(r.errors)) warn(`${file}: ${message}`);
@@ -356,16 +364,23 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   exp
     .command('show')
     .description('list the baseline (HEAD) and every experiment with their metrics and the params that differ')
-    .option('--sort-by <metric>', 'order by this metric (KEY or FILE:KEY), best first')
+    .option('--sort-by <metric>', 'order by this metric (KEY or FILE:KEY), best first (default: the first metric with a `better:` direction)')
+    .option('--only <columns>', 'show only these metrics and params (comma-separated KEY or FILE:KEY), in this order')
+    .option('--drop <columns>', 'leave out these metrics and params (comma-separated)')
     .option('--json', 'print every param and metric of every experiment as JSON')
     .option('--md', 'print a GitHub markdown table')
     .option('--csv', 'print CSV')
-    .action(async (o: { sortBy?: string; json?: boolean; md?: boolean; csv?: boolean }) => {
+    .action(async (o: { sortBy?: string; only?: string; drop?: string; json?: boolean; md?: boolean; csv?: boolean }) => {
       const { expShow } = await import('../commands/exp.js');
-      const { formatExperiments, sortRows } = await import('../../reporters/exp.js');
+      const { defaultSortMetric, formatExperiments, sortRows } = await import('../../reporters/exp.js');
       let rows = await expShow({ cwd: cwd() });
-      if (o.sortBy) rows = sortRows(rows, o.sortBy);
-      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table'));
+      // JSON keeps the order experiments were made in unless asked; tables read best first.
+      const sortBy = o.sortBy ?? (o.json ? undefined : defaultSortMetric(rows));
+      if (sortBy) rows = sortRows(rows, sortBy);
+      const list = (v?: string) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+      // A terminal's width, else $COLUMNS; piped output without it keeps every column.
+      const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined;
+      io.out(formatExperiments(rows, o.json ? 'json' : o.md ? 'md' : o.csv ? 'csv' : 'table', { only: list(o.only), drop: list(o.drop), width, sortedBy: sortBy }));
     });
   exp
     .command('diff')
@@ -443,11 +458,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { dry?: boolean; allCommits?: boolean }) => {
       const { gc } = await import('../commands/gc.js');
       const r = await gc({ cwd: cwd(), dry: o.dry, allCommits: o.allCommits, progress: await progress() });
-      const mb = (r.removedBytes / 1e6).toFixed(1);
+      const { formatBytes } = await import('../util/format.js');
       if (r.commits !== undefined) line(`Read the lockfiles of ${r.commits} commit${r.commits === 1 ? '' : 's'}.`);
       for (const c of r.unreadable ?? [])
         warn(`warning: ml.lock.json at ${c} could not be parsed; objects only it references are not kept`);
-      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${mb} MB); ${r.kept} kept.`);
+      line(`${o.dry ? 'Would remove' : 'Removed'} ${r.removed} object${r.removed === 1 ? '' : 's'} (${formatBytes(r.removedBytes)}); ${r.kept} kept.`);
       if (r.runsRemoved)
         line(`${o.dry ? 'Would drop' : 'Dropped'} ${r.runsRemoved} run-cache entr${r.runsRemoved === 1 ? 'y' : 'ies'} whose objects go.`);
       if (r.partialsRemoved)

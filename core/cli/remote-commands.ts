@@ -20,7 +20,29 @@ export function registerRemoteCommands(program: Command, ctx: CliContext): void 
       const { remoteAdd } = await import('../commands/remote.js');
       const r = remoteAdd({ cwd: ctx.cwd(), name, url, makeDefault: o.default, local: o.local });
       for (const w of r.warnings) ctx.warn(`warning: ${w}`);
-      if (!ctx.quiet()) ctx.line(`added remote \`${name}\` (${url}) to ${r.file}${o.default ? ' as the default' : ''}`);
+      if (ctx.quiet()) return;
+      ctx.line(`added remote \`${name}\` (${url}) to ${r.file}${r.isDefault ? ' as the default' : ''}`);
+      if (!o.local) ctx.line(commitHint(r.file));
+    });
+
+  remote
+    .command('default')
+    .description('set the remote push, pull and fetch use when none is named; without NAME, print it')
+    .argument('[name]', 'an existing remote')
+    .option('--local', 'write .ml/config.local.yaml (this machine only) instead of .ml/config.yaml')
+    .action(async (name: string | undefined, o: { local?: boolean }) => {
+      const { remoteDefault, remoteSetDefault } = await import('../commands/remote.js');
+      if (name === undefined) {
+        const current = remoteDefault({ cwd: ctx.cwd() });
+        if (current !== undefined) ctx.line(current);
+        else if (!ctx.quiet()) ctx.line('No default remote; set one with `gitml remote default NAME`.');
+        return;
+      }
+      const r = remoteSetDefault({ cwd: ctx.cwd(), name, local: o.local });
+      for (const w of r.warnings) ctx.warn(`warning: ${w}`);
+      if (ctx.quiet()) return;
+      ctx.line(`\`${name}\` is now the default remote in ${r.file}`);
+      if (!o.local) ctx.line(commitHint(r.file));
     });
 
   remote
@@ -115,6 +137,11 @@ export function registerRemoteCommands(program: Command, ctx: CliContext): void 
         });
       });
   }
+}
+
+/** Remotes live in a file git shares; a clone sees them only once it is committed. */
+function commitHint(file: string): string {
+  return `commit ${file} so that clones use it too: git add ${file} && git commit -m "Add data remote"`;
 }
 
 /** `gitml status --remote [NAME]`. */

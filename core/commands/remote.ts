@@ -27,16 +27,23 @@ export interface RemoteEditOptions {
 export interface RemoteEditResult {
   /** The config file written, relative to the workspace root. */
   file: string;
+  /** Whether the remote is now the default (asked for, or the first remote added). */
+  isDefault?: boolean;
   /** Something the user should know (a secret in the shared file, a directory that does not exist yet). */
   warnings: string[];
 }
 
-/** `gitml remote add NAME URL`: records a remote, and with `makeDefault` makes it the default. */
+/**
+ * `gitml remote add NAME URL`: records a remote, and with `makeDefault` makes it the default. The first remote added
+ * becomes the default too, so that `push` and `pull` work without naming it.
+ */
 export function remoteAdd(opts: RemoteEditOptions & { name: string; url: string; makeDefault?: boolean }): RemoteEditResult {
   if (!NAME.test(opts.name)) throw new UsageError(`invalid remote name \`${opts.name}\`: use letters, digits, \`_\`, \`.\` and \`-\``);
   checkUrl(opts.url);
   const root = findRoot(opts.cwd ?? process.cwd());
   const file = opts.local ? LOCAL_CONFIG_FILE : CONFIG_FILE;
+  const before = configAt(root);
+  const makeDefault = opts.makeDefault === true || (Object.keys(before.remotes).length === 0 && before.defaultRemote === undefined);
   editConfig(root, file, (doc) => {
     if (doc.hasIn(['remotes', opts.name, 'url'])) {
       throw new GitmlError(
@@ -46,14 +53,33 @@ export function remoteAdd(opts: RemoteEditOptions & { name: string; url: string;
       );
     }
     doc.setIn(['remotes', opts.name, 'url'], opts.url);
-    if (opts.makeDefault) doc.set('default_remote', opts.name);
+    if (makeDefault) doc.set('default_remote', opts.name);
   });
   const location = (parseRemoteUrl(opts.url) as { location: RemoteLocation }).location;
+  // Not an error: `push` creates it. Said anyway, since a typo in the path shows up here first.
   const warnings =
     location.kind === 'dir' && !existsSync(resolve(root, location.path))
-      ? [`directory ${resolve(root, location.path)} does not exist yet; create it before pushing`]
+      ? [`directory ${resolve(root, location.path)} does not exist yet; \`gitml push\` will create it`]
       : [];
-  return { file, warnings };
+  return { file, warnings, isDefault: makeDefault };
+}
+
+/** `gitml remote default NAME`: makes an existing remote the one `push`, `pull` and `fetch` use when none is named. */
+export function remoteSetDefault(opts: RemoteEditOptions & { name: string }): RemoteEditResult {
+  const root = findRoot(opts.cwd ?? process.cwd());
+  const known = Object.keys(configAt(root).remotes).sort();
+  if (!known.includes(opts.name)) throw new UnknownRemoteError(opts.name, suggest(opts.name, known), known);
+  const file = opts.local ? LOCAL_CONFIG_FILE : CONFIG_FILE;
+  editConfig(root, file, (doc) => doc.set('default_remote', opts.name));
+  // The local file wins key by key: a default set there would silently override the shared one.
+  const shadowed = !opts.local && configAt(root).defaultRemote !== opts.name;
+  const warnings = shadowed ? [`${LOCAL_CONFIG_FILE} sets another default_remote, which wins on this machine`] : [];
+  return { file, warnings, isDefault: !shadowed };
+}
+
+/** The default remote's name, or `undefined` when none is set. */
+export function remoteDefault(opts: { cwd?: string } = {}): string | undefined {
+  return configAt(findRoot(opts.cwd ?? process.cwd())).defaultRemote;
 }
 
 /** `gitml remote modify NAME KEY VALUE`: sets one setting of an existing remote. */

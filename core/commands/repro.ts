@@ -8,7 +8,7 @@ import { planRepro, selectStages, type PlannedStage } from '../plan/plan-repro.j
 import { serializeStageKey, stageKeyRecord } from '../plan/stage-key.js';
 import { RunCache } from '../cache/run-cache.js';
 import type { Progress } from '../util/progress.js';
-import { ignoreOutputs } from '../run/gitignore.js';
+import { updateIgnored } from '../run/gitignore.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
 import { runStage } from '../run/run-stage.js';
@@ -37,13 +37,30 @@ export interface ReproOptions {
   print?: (line: string) => void;
   /** Look stages up in the run-cache before running them. @default true */
   runCache?: boolean;
-  /** Shows progress of hashing. */
+  /** Shows progress of hashing and caching. */
   progress?: Progress;
+  /** Receives the summary once the run ends, also when a stage failed or the run was interrupted. */
+  onSummary?: (summary: ReproSummary) => void;
+  /** Milliseconds from a fixed point, for durations. @default performance.now */
+  now?: () => number;
+}
+
+/** What happened to one stage of the plan. */
+export type StageResult = 'ran' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'skipped';
+
+export interface ReproSummary {
+  /** Every planned stage in plan order, with how long it took when it ran or was restored. */
+  stages: { name: string; result: StageResult; seconds?: number }[];
+  /** Stages no longer in ml.yaml whose lockfile entries were dropped. */
+  removed: string[];
+  /** Wall-clock time of the whole run. */
+  seconds: number;
 }
 
 export interface ReproResult {
   plan: PlannedStage[];
   outcomes: Map<string, StageOutcome>;
+  summary?: ReproSummary;
 }
 
 /**
@@ -57,6 +74,8 @@ export async function repro(opts: ReproOptions = {}): Promise<ReproResult> {
 
 async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> {
   const print = opts.print ?? (() => {});
+  const now = opts.now ?? (() => performance.now());
+  const startedAt = now();
   const pipeline = ws.loadPipeline();
   const lock = ws.readLock();
   const graph = ws.loadGraph(pipeline, lock);
@@ -71,7 +90,9 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const runCache = new RunCache(ws.root, ws.cache);
   const useRunCache = opts.runCache !== false && !opts.force;
   const release = acquireWorkspaceGuard(ws.root);
+  const results = new Map<string, { result: StageResult; seconds?: number }>();
   try {
+    const removed = dropRemovedStages(ws, graph, lock, print);
     for (const p of plan) if (p.action === 'up-to-date') print(`Stage \`${p.name}\` is up to date`);
     for (const p of plan) if (p.action === 'frozen') print(`Stage \`${p.name}\` is frozen, not running it`);
 
@@ -86,6 +107,8 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
         onBlocked: (name, up) => print(`Stage \`${name}\` skipped: upstream \`${up}\` did not complete`),
         onNotStarted: (name) => print(`Stage \`${name}\` not started: stopping after a failure (--keep-going runs it)`),
         run: async (name) => {
+          const began = now();
+          const done = (result: StageResult) => results.set(name, { result, seconds: (now() - began) / 1000 });
           const stage = graph.stages.get(name)!;
           await ws.hasher.hashAll(stage.deps);
           const deps = new Map<string, HashInfo>();
@@ -94,6 +117,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             if (!info) {
               failed.push(name);
               print(`Stage \`${name}\` failed: dependency \`${dep}\` does not exist`);
+              done('failed');
               return false;
             }
             deps.set(dep, info);
@@ -118,18 +142,20 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
               outs.clear();
             }
             if (outs.size === stage.outs.length) {
-              await commit(ws, graph, lock, name, deps, outs);
+              await commit(ws, graph, lock, name, deps, outs, opts.progress);
               print(`Stage \`${name}\` restored from run-cache`);
+              done('restored');
               return true;
             }
           }
 
           print(`Running stage \`${name}\` (${reasonsOf.get(name)!.join('; ')})`);
           for (const out of stage.outs) if (out.persist) ws.cache.unprotect(out.path);
-          const result = await runStage({ root: ws.root, stage, deps, hasher: ws.hasher, processes, print });
+          const result = await runStage({ root: ws.root, stage, deps, hasher: ws.hasher, processes, print, progress: opts.progress });
           if (processes.stopping) return false;
           if (!result.ok) {
             failed.push(name);
+            done('failed');
             print(`Stage \`${name}\` failed: ${result.message}`);
             if (result.tail.length) {
               print(`  last lines of .ml/logs/${name}.log:`);
@@ -141,9 +167,10 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             // Uncached outputs (metrics) are stored too, so that a run-cache hit can restore every output.
             for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!, { copy: true });
           }
-          await commit(ws, graph, lock, name, deps, result.outs);
+          await commit(ws, graph, lock, name, deps, result.outs, opts.progress);
           if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });
           print(`Stage \`${name}\` done`);
+          done('ran');
           return true;
         },
       },
@@ -154,27 +181,75 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
       },
     );
 
+    const summary: ReproSummary = {
+      stages: plan.map((p) => ({ name: p.name, ...(results.get(p.name) ?? { result: fallbackResult(p, outcomes.get(p.name)) }) })),
+      removed,
+      seconds: (now() - startedAt) / 1000,
+    };
+    opts.onSummary?.(summary);
     if (processes.stopping) throw new InterruptedError(processes.stopping === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
     if (failed.length) throw new StageFailedError(failed);
-    return { plan, outcomes };
+    return { plan, outcomes, summary };
   } finally {
     release();
   }
+}
+
+/** A stage the run hook never finished: what the plan or the scheduler decided for it. */
+function fallbackResult(p: PlannedStage, outcome: StageOutcome | undefined): StageResult {
+  if (p.action === 'frozen') return 'frozen';
+  if (outcome === 'failed') return 'failed';
+  if (outcome === 'skipped' || (outcome === undefined && p.action !== 'up-to-date')) return 'skipped';
+  return 'up-to-date';
+}
+
+/**
+ * Drops the lockfile entries of stages no longer in ml.yaml, and the .gitignore lines of their cached outputs, so
+ * that `gc` can collect their objects. Looks at the whole pipeline, not the stages this run selected.
+ */
+function dropRemovedStages(ws: Workspace, graph: Graph, lock: Lockfile, print: (line: string) => void): string[] {
+  const removed = Object.keys(lock.stages).filter((name) => !graph.stages.has(name));
+  if (!removed.length) return [];
+  const outputs = cachedOutputs(graph);
+  const stillOutputs = new Set(graph.producers.keys());
+  const drop = removed.flatMap((name) =>
+    Object.entries(lock.stages[name]!.outs)
+      .filter(([path, entry]) => entry.cache !== false && !stillOutputs.has(path))
+      .map(([path]) => path),
+  );
+  for (const name of removed) delete lock.stages[name];
+  ws.writeLock(lock);
+  const unignored = updateIgnored(ws.root, { add: [], drop, outputs });
+  for (const name of removed) print(`Removed stage \`${name}\` from ml.lock.json: it is no longer in ml.yaml`);
+  if (unignored.length) print(`Removed from .gitignore: ${unignored.map((l) => l.trim()).join(', ')}`);
+  print(`Their cached objects are no longer referenced here; \`gitml gc\` can collect them once no commit needs them.`);
+  return removed;
 }
 
 /**
  * Saves a finished stage's cached outputs, records it in the lockfile (written atomically), and in hardlink or
  * symlink mode turns the outputs into links to the cache.
  */
-async function commit(ws: Workspace, graph: Graph, lock: Lockfile, name: string, deps: Map<string, HashInfo>, outs: Map<string, HashInfo>): Promise<void> {
+async function commit(
+  ws: Workspace,
+  graph: Graph,
+  lock: Lockfile,
+  name: string,
+  deps: Map<string, HashInfo>,
+  outs: Map<string, HashInfo>,
+  progress?: Progress,
+): Promise<void> {
   const stage = graph.stages.get(name)!;
-  for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!);
+  for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!, { progress });
   lock.stages[name] = toStageLock(stage, deps, outs);
-  // Entries of stages no longer in ml.yaml are dropped, so the lockfile describes exactly this pipeline.
-  for (const old of Object.keys(lock.stages)) if (!graph.stages.has(old)) delete lock.stages[old];
   ws.writeLock(lock);
   for (const out of stage.outs) if (out.cache) await ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
-  ignoreOutputs(ws.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
+  updateIgnored(ws.root, { add: stage.outs.filter((o) => o.cache).map((o) => o.path), outputs: cachedOutputs(graph) });
+}
+
+/** Every cached output of the pipeline: the `.gitignore` lines that are ours. */
+function cachedOutputs(graph: Graph): string[] {
+  return [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
 }
 
 /** The corrupt objects of an error, one short phrase each. */

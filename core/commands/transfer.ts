@@ -59,7 +59,7 @@ export const DEFAULT_TRANSFER_JOBS = 8;
 
 /** Uploads the objects ml.lock.json references that the local cache has and the remote lacks. */
 export async function push(opts: TransferOptions = {}): Promise<PushResult> {
-  return withRemote(opts, async (ws, store, wanted) => {
+  return withRemote({ ...opts, create: true }, async (ws, store, wanted) => {
     const runs = opts.runCache ? localRuns(new RunCache(ws.root, ws.cache)) : undefined;
     const report = await pushObjects({ cache: ws.cache, store, wanted, runs, jobs: opts.jobs, progress: opts.progress, signal: opts.signal });
     return { ...report, remote: ref(store) };
@@ -100,9 +100,12 @@ export async function remoteStatus(opts: RemoteOptions = {}): Promise<RemoteStat
   }));
 }
 
-/** Opens the workspace and the remote (checking that it can be used), and the outputs of the selected stages. */
+/**
+ * Opens the workspace and the remote (checking that it can be used; with `create`, making a directory remote that does
+ * not exist yet), and the outputs of the selected stages.
+ */
 async function withRemote<T>(
-  opts: TransferOptions,
+  opts: TransferOptions & { create?: boolean },
   fn: (ws: Workspace, store: RemoteStore, wanted: Wanted[]) => Promise<T>,
 ): Promise<T> {
   return Workspace.use(opts.cwd, async (ws) => {
@@ -111,7 +114,7 @@ async function withRemote<T>(
     checkStages(ws, lock, opts.targets ?? []);
     const store = await openRemote(spec, { root: ws.root, jobs: opts.jobs ?? DEFAULT_TRANSFER_JOBS, env: opts.env });
     try {
-      await store.check();
+      await store.check({ create: opts.create === true });
       return await fn(ws, store, cachedOutputs(lock, opts.targets));
     } finally {
       store.close();

@@ -18,6 +18,13 @@ export type Columns = [string, ...string[]];
  */
 export type Format = 'csv' | 'tsv' | 'parquet' | 'json' | 'ndjson' | 'arrow';
 /**
+ * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "table".
+ */
+export type Table = string;
+/**
  * This interface was referenced by `DataSteps`'s JSON-Schema
  * via the `definition` "dtype".
  */
@@ -48,7 +55,7 @@ export interface DataSteps {
   [k: string]: unknown;
 }
 /**
- * Read CSV, TSV, Parquet, JSON, NDJSON or Arrow IPC files (several are concatenated) into one Parquet file.
+ * Read CSV, TSV, Parquet, JSON, NDJSON or Arrow IPC files (several are concatenated) into one file, in the format its extension names.
  *
  * This interface was referenced by `DataSteps`'s JSON-Schema
  * via the `definition` "ingest".
@@ -59,7 +66,7 @@ export interface IngestWith {
    */
   input: Path | [Path, ...Path[]];
   /**
-   * The Parquet file written.
+   * The file written; its extension chooses the format.
    */
   output: string;
   /**
@@ -127,7 +134,7 @@ export interface ValidateWith {
  */
 export interface CleanWith {
   input: Path;
-  output: string;
+  output: Table;
   /**
    * Counts of what changed (JSON).
    */
@@ -165,7 +172,7 @@ export interface CleanWith {
  */
 export interface FeaturesWith {
   input: Path;
-  output: string;
+  output: Table;
   /**
    * The fitted parameters (JSON), for `gitml data transform` on new data.
    */
@@ -191,9 +198,9 @@ export interface FeaturesWith {
 export interface SplitWith {
   input: Path;
   outputs: {
-    train: Path;
-    test: Path;
-    val?: Path;
+    train: Table;
+    test: Table;
+    val?: Table;
   };
   /**
    * The share of rows in each output; they must add up to 1.

@@ -77,7 +77,12 @@ function describe(e: ErrorObject, path: KeyPath, root: unknown): SchemaIssue | u
         const name = e.propertyName ?? String((e.params as { propertyName?: string }).propertyName);
         return { path: [...path, name], key: true, message: `invalid stage name \`${name}\`: use letters, digits, \`_\`, \`.\` and \`-\`` };
       }
-      return { path, message: `must match ${String(e.params.pattern)}` };
+      {
+        // A schema can say in words what its pattern means (`end in .json`); a raw regex is the last resort.
+        const words = (e.parentSchema as { patternMessage?: unknown } | undefined)?.patternMessage;
+        if (typeof words === 'string') return { path, message: `must ${words}; got \`${String(e.data)}\`` };
+        return { path, message: `must match ${String(e.params.pattern)}` };
+      }
     case 'type':
       return { path, message: `expected ${article(String(e.params.type))}, got ${kindOf(valueAt(root, path))}` };
     case 'anyOf':

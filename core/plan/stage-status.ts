@@ -1,5 +1,5 @@
 import type { HashInfo } from '../hash/hash-path.js';
-import type { StageLock } from '../lockfile/lockfile.js';
+import type { LockEntry, StageLock } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
 import { jsonEqual } from '../util/canonical.js';
 
@@ -13,10 +13,32 @@ export interface StageStatus {
 export type HashOf = (path: string) => HashInfo | null;
 
 /**
+ * What is known about where a missing output can come from, so that status can say how to bring it back rather than
+ * call it deleted (in a fresh clone every cached output is missing). Injected: this module reads no disk.
+ */
+export interface Restorable {
+  /** Whether the local cache holds every object of this lock entry. */
+  cached(entry: LockEntry): boolean;
+  /** Whether a default remote is configured, so that `gitml pull` has somewhere to fetch from. */
+  remote: boolean;
+  /** Whether a path is (inside) an output of some stage: such a dependency comes back the same way as an output. */
+  isOutput(path: string): boolean;
+}
+
+/** `not in the workspace` with the command that brings the object back. */
+function notInWorkspace(entry: LockEntry, restorable: Restorable | undefined): string {
+  if (!restorable) return 'not in the workspace';
+  // Uncached outputs live in git; checkout restores them from there.
+  if (entry.cache === false || restorable.cached(entry)) return 'not in the workspace; `gitml checkout` restores it';
+  if (restorable.remote) return 'not in the workspace; `gitml pull` brings it';
+  return 'not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it';
+}
+
+/**
  * Compares a stage as declared (and its files as they are now) with what the lockfile recorded when it last ran.
  * A frozen stage is never changed.
  */
-export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: HashOf): StageStatus {
+export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: HashOf, restorable?: Restorable): StageStatus {
   if (stage.frozen) return { changed: false, reasons: [] };
   if (!lock) return { changed: true, reasons: ['never run'] };
   const reasons: string[] = [];
@@ -31,7 +53,8 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.deps[dep];
     const now = hashOf(dep);
     if (!locked) reasons.push(`dep \`${dep}\` added`);
-    else if (!now) reasons.push(`dep \`${dep}\` deleted`);
+    else if (!now)
+      reasons.push(restorable?.isOutput(dep) ? `dep \`${dep}\` ${notInWorkspace(locked, restorable)}` : `dep \`${dep}\` deleted`);
     else if (now.hash !== locked.hash) reasons.push(`dep \`${dep}\` modified`);
   }
   for (const dep of Object.keys(lock.deps)) if (!stage.deps.includes(dep)) reasons.push(`dep \`${dep}\` removed`);
@@ -40,7 +63,7 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.outs[out.path];
     const now = hashOf(out.path);
     if (!locked) reasons.push(`out \`${out.path}\` added`);
-    else if (!now) reasons.push(`out \`${out.path}\` missing`);
+    else if (!now) reasons.push(`out \`${out.path}\` ${notInWorkspace(locked, restorable)}`);
     else if (now.hash !== locked.hash) reasons.push(`out \`${out.path}\` modified`);
   }
   for (const path of Object.keys(lock.outs)) if (!stage.outs.some((o) => o.path === path)) reasons.push(`out \`${path}\` removed`);

@@ -20,8 +20,16 @@ export class DirRemote implements RemoteStore {
     this.dir = resolve(root, location.path);
   }
 
-  async check(): Promise<void> {
-    const st = statSync(this.dir, { throwIfNoEntry: false });
+  async check(opts: { create?: boolean } = {}): Promise<void> {
+    let st = statSync(this.dir, { throwIfNoEntry: false });
+    if (!st && opts.create) {
+      try {
+        await mkdir(this.dir, { recursive: true });
+      } catch (err) {
+        throw new RemoteUnreachableError(this, `cannot create directory ${this.dir}: ${(err as Error).message}`, err);
+      }
+      st = statSync(this.dir, { throwIfNoEntry: false });
+    }
     if (!st) {
       throw new RemoteUnreachableError(
         this,

@@ -11,8 +11,11 @@ import { NoDefaultRemoteError, UnknownRemoteError } from './errors.js';
 export interface RemoteStore {
   readonly name: string;
   readonly url: string;
-  /** Throws a `RemoteUnreachableError` when the remote cannot be used (no such directory or bucket, refused credentials). */
-  check(): Promise<void>;
+  /**
+   * Throws a `RemoteUnreachableError` when the remote cannot be used (no such directory or bucket, refused credentials).
+   * With `create` (a push), a directory remote that does not exist yet is made, as `dvc push` does.
+   */
+  check(opts?: { create?: boolean }): Promise<void>;
   /** The subset of `keys` the remote holds. */
   has(keys: readonly string[]): Promise<Set<string>>;
   /** Every key under `prefix` (which ends with `/`). */

@@ -1,17 +1,37 @@
 import { join } from 'node:path';
 import { readTextOrNull, writeFileAtomic } from '../util/fs.js';
 
+export interface IgnoreUpdate {
+  /** Cached outputs to ignore: their content lives in the cache and the lockfile, so git must not hold it too. */
+  add: string[];
+  /** Outputs of stages removed from ml.yaml: their `/path` lines go (lines the user wrote another way stay). */
+  drop?: string[];
+  /** Every cached output of the pipeline now; their `/path` lines at the end of the file are ours to keep sorted. */
+  outputs?: Iterable<string>;
+}
+
 /**
- * Adds cached outputs to the workspace `.gitignore`: their content lives in the cache and the lockfile, so
- * committing them to git as well would double the repository. Existing lines are kept as they are.
+ * Keeps the workspace `.gitignore` listing the cached outputs. Lines the user wrote stay where they are. The block of
+ * output lines at the end of the file is kept sorted, so the file comes out the same whatever order parallel stages
+ * finish in. Returns the lines dropped.
  */
-export function ignoreOutputs(root: string, paths: string[]): void {
-  if (!paths.length) return;
+export function updateIgnored(root: string, update: IgnoreUpdate): string[] {
   const file = join(root, '.gitignore');
   const text = readTextOrNull(file) ?? '';
-  const have = new Set(text.split(/\r?\n/).map((l) => l.trim()));
-  const add = paths.map((p) => `/${p}`).filter((l) => !have.has(l) && !have.has(l.slice(1)));
-  if (!add.length) return;
-  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  writeFileAtomic(file, `${text}${sep}${add.join('\n')}\n`);
+  const original = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
+  const drop = new Set((update.drop ?? []).map((p) => `/${p}`));
+  const lines = original.filter((l) => !drop.has(l.trim()));
+  const dropped = original.filter((l) => drop.has(l.trim()));
+
+  const have = new Set(lines.map((l) => l.trim()));
+  const add = update.add.map((p) => `/${p}`).filter((l) => !have.has(l) && !have.has(l.slice(1)));
+  const ours = new Set([...update.add, ...(update.outputs ?? [])].map((p) => `/${p}`));
+  let start = lines.length;
+  while (start > 0 && ours.has(lines[start - 1]!)) start--;
+  const block = [...new Set([...lines.slice(start), ...add])].sort();
+  const next = [...lines.slice(0, start), ...block];
+
+  if (next.length === original.length && next.every((l, i) => l === original[i])) return dropped;
+  writeFileAtomic(file, next.length ? `${next.join('\n')}\n` : '');
+  return dropped;
 }

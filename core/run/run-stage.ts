@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { HashInfo, PathHasher } from '../hash/hash-path.js';
+import type { Progress } from '../util/progress.js';
 import type { Stage } from '../pipeline/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import { packageRoot } from '../cli/version.js';
@@ -19,6 +20,8 @@ export interface RunStageOptions {
   processes: ProcessGroup;
   /** Receives each output line of the stage, already prefixed with its name. */
   print: (line: string) => void;
+  /** Shows progress while the outputs are hashed (a large output directory takes seconds). */
+  progress?: Progress;
 }
 
 export type RunStageResult = { ok: true; outs: Map<string, HashInfo> } | { ok: false; message: string; tail: string[] };
@@ -61,7 +64,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const outs = new Map<string, HashInfo>();
   const missing: string[] = [];
   for (const out of stage.outs) hasher.forget(out.path);
-  await hasher.hashAll(stage.outs.map((o) => o.path));
+  await hasher.hashAll(stage.outs.map((o) => o.path), opts.progress);
   for (const out of stage.outs) {
     const info = hasher.hash(out.path);
     if (info) outs.set(out.path, info);

@@ -78,7 +78,7 @@ const KEYS = {
 export const STEPS: Record<StepName, StepDefinition> = {
   ingest: {
     name: 'ingest',
-    summary: 'read CSV, TSV, Parquet, JSON, NDJSON or Arrow files into one Parquet file, masking sensitive columns',
+    summary: 'read CSV, TSV, Parquet, JSON, NDJSON or Arrow files into one file (its extension chooses the format), masking sensitive columns',
     keys: KEYS.ingest,
     check: schemaChecker(validators.ingest),
     inputs: ingestInputs,

@@ -10,3 +10,11 @@ export function formatBytes(bytes: number): string {
   }
   return `${Number(v.toPrecision(3))} ${units[i]}`;
 }
+
+/** `0.042` -> `0.04 s`, `83.5` -> `1 min 24 s`: durations as every command prints them. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(2)} s`;
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}

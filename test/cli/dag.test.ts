@@ -67,6 +67,17 @@ describe('gitml dag', () => {
     expect(lines.filter((l) => l.includes('->'))).toHaveLength(4);
   });
 
+  it('--json is the same as --format json, like every other command; with another --format it is refused', () => {
+    const fx = makeFixture({ 'ml.yaml': DIAMOND });
+    const r = fx.gitml('dag', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(fx.gitml('dag', '--format', 'json').stdout);
+    expect(JSON.parse(r.stdout).stages).toEqual(['a', 'c', 'b', 'd']);
+    const both = fx.gitml('dag', '--json', '--format', 'dot');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('error: --json and --format dot ask for different outputs; give one\n');
+  });
+
   it('--format json gives the stages in topological order and the edges', () => {
     const fx = makeFixture({ 'ml.yaml': DIAMOND });
     const r = fx.gitml('dag', '--format', 'json');

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { CLI, makeFixture, type Fixture } from '../helpers/fixture.js';
 
 // `train` (cached output) takes a moment, so parallel runs overlap; `evaluate` scores lr * epochs.
 const PIPELINE = `stages:
@@ -127,6 +128,36 @@ describe('gitml exp show', () => {
     const csv = fx.gitml('exp', 'show', '--csv').stdout.trim().split('\n');
     expect(csv[0]).toBe('Experiment,Rev,Status,Created,score,train.epochs,train.lr');
     expect(csv[1]).toMatch(/^HEAD,[0-9a-f]{7},baseline,,0.1,1,0.1$/);
+  });
+
+  it('sorts best first by the declared `better:` direction when --sort-by is absent', () => {
+    const lines = fx.gitml('exp', 'show').stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['Experiment', 'HEAD', 'sweep-2', 'sweep-1', 'sweep-4', 'sweep-3']);
+    expect(fx.gitml('exp', 'show', '--md').stdout.split('\n').slice(2, 7).map((l) => l.split(' | ')[0])).toEqual(['| HEAD', '| sweep-2', '| sweep-1', '| sweep-4', '| sweep-3']);
+  });
+
+  it('picks columns with --only and --drop, params the same everywhere included when named', () => {
+    const head = (...args: string[]) => fx.gitml('exp', 'show', ...args).stdout.split('\n')[0]!.split(/\s+/);
+    expect(head('--only', 'train.lr,score')).toEqual(['Experiment', 'Rev', 'Status', 'Created', 'train.lr', 'score']);
+    expect(head('--drop', 'score')).toEqual(['Experiment', 'Rev', 'Status', 'Created', 'train.epochs', 'train.lr']);
+    const typo = fx.gitml('exp', 'show', '--only', 'train.rl');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('error: --only train.rl: no such metric or param; did you mean `train.lr`?\n');
+  });
+
+  it('fits the terminal width, leaving out the last columns with a count', () => {
+    const show = (columns: string) =>
+      spawnSync(process.execPath, [CLI, 'exp', 'show'], { cwd: fx.dir, encoding: 'utf8', env: { ...process.env, COLUMNS: columns } }).stdout.trim().split('\n');
+    let lines = show('60');
+    expect(lines[0]).toMatch(/^Experiment\s+Rev\s+Status\s+Created\s+score$/);
+    for (const l of lines.slice(0, -1)) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines.at(-1)).toBe('... 2 more columns (pick with --only/--drop)');
+    lines = show('70');
+    expect(lines[0]).toMatch(/^Experiment\s+Rev\s+Status\s+Created\s+score\s+train\.epochs$/);
+    expect(lines.at(-1)).toBe('... 1 more column: train.lr (pick with --only/--drop)');
+    // Every column when the output is not a terminal and COLUMNS is unset.
+    const piped = spawnSync(process.execPath, [CLI, 'exp', 'show'], { cwd: fx.dir, encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+    expect(piped.stdout.split('\n')[0]).toMatch(/score\s+train\.epochs\s+train\.lr$/);
   });
 
   it('names an unknown metric to sort by', () => {

@@ -48,6 +48,16 @@ describe('gitml init', () => {
     expect(readdirSync(join(fx.dir, '.ml')).sort()).toEqual(entries);
   });
 
+  it('-q sets up the same and prints nothing, inside or outside git', () => {
+    for (const git of [true, false]) {
+      const fx = makeFixture({}, { git });
+      expect(fx.gitml('-q', 'init')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(fx.exists('.ml/.gitignore')).toBe(true);
+      expect(fx.exists('ml.yaml')).toBe(true);
+      expect(fx.gitml('-q', 'init')).toEqual({ code: 0, stdout: '', stderr: '' });
+    }
+  });
+
   it('works outside a git repository and warns about it on stderr', () => {
     const fx = makeFixture({}, { git: false });
     const r = fx.gitml('init');

@@ -81,6 +81,24 @@ describe('gitml metrics show', () => {
     });
   });
 
+  it('rounds fractions to the declared precision (5 significant digits by default); counts and --json stay whole', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:
+  eval:
+    cmd: >-
+      echo '{"auc": 0.876543219, "n": 123456789}' > a.json &&
+      echo '{"loss": 0.123456789}' > b.json
+    metrics: [{path: a.json, precision: 3}, b.json]
+`,
+    });
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    expect(parseGroups(fx.gitml('metrics', 'show').stdout)).toEqual({
+      'a.json': { auc: '0.877', n: '123456789' },
+      'b.json': { loss: '0.12346' },
+    });
+    expect(JSON.parse(fx.gitml('metrics', 'show', '--json').stdout).metrics['a.json']).toEqual({ auc: 0.876543219, n: 123456789 });
+  });
+
   it('--json gives {"metrics": {...}, "errors": {}}', () => {
     const fx = fixture();
     expect(fx.gitml('repro').code).toBe(0);

@@ -18,7 +18,8 @@ describe('gitml remote', () => {
   it('add, list, modify and remove edit .ml/config.yaml and keep its comments and other keys', () => {
     const fx = makeFixture({ 'ml.yaml': PIPELINE, '.ml/config.yaml': '# shared settings\njobs: 2 # two at a time\n' });
     expect(ok(fx, 'remote', 'add', 'origin', 's3://team-bucket/ml', '--default')).toBe(
-      'added remote `origin` (s3://team-bucket/ml) to .ml/config.yaml as the default\n',
+      'added remote `origin` (s3://team-bucket/ml) to .ml/config.yaml as the default\n' +
+        'commit .ml/config.yaml so that clones use it too: git add .ml/config.yaml && git commit -m "Add data remote"\n',
     );
     ok(fx, 'remote', 'add', 'nas', '/mnt/nas/ml');
     ok(fx, 'remote', 'modify', 'origin', 'region', 'eu-west-1');
@@ -45,6 +46,25 @@ describe('gitml remote', () => {
     ok(fx, 'remote', 'remove', 'nas');
     expect(fx.read('.ml/config.yaml')).toBe('# shared settings\njobs: 2 # two at a time\n');
     expect(ok(fx, 'remote', 'list')).toBe('No remotes; add one with `gitml remote add NAME URL`.\n');
+  });
+
+  it('the first remote added becomes the default; `remote default NAME` moves it, and says to commit the config', () => {
+    const fx = makeFixture({ 'ml.yaml': PIPELINE });
+    expect(ok(fx, 'remote', 'add', 'first', '/srv/first')).toContain('added remote `first` (/srv/first) to .ml/config.yaml as the default\n');
+    expect(ok(fx, 'remote', 'add', 'second', '/srv/second')).toMatch(/^added remote `second` \(\/srv\/second\) to \.ml\/config\.yaml\ncommit /);
+    expect(ok(fx, 'remote', 'default')).toBe('first\n');
+    expect(ok(fx, 'remote', 'default', 'second')).toBe(
+      '`second` is now the default remote in .ml/config.yaml\n' +
+        'commit .ml/config.yaml so that clones use it too: git add .ml/config.yaml && git commit -m "Add data remote"\n',
+    );
+    expect(ok(fx, 'remote', 'list')).toBe('first   /srv/first\nsecond  /srv/second  (default)\n');
+    expect(fx.read('.ml/config.yaml')).toContain('default_remote: second\n');
+    const typo = fx.gitml('remote', 'default', 'secnd');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('error: unknown remote `secnd`; did you mean `second`?\n');
+    expect(fx.read('.ml/config.yaml')).toContain('default_remote: second\n');
+    expect(ok(fx, '-q', 'remote', 'default', 'first')).toBe('');
+    expect(ok(fx, 'remote', 'default')).toBe('first\n');
   });
 
   it('--local keeps credentials in .ml/config.local.yaml, which git ignores and which wins setting by setting', () => {

@@ -223,21 +223,26 @@ describe('remote errors', () => {
     const none = fx.gitml('pull');
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('error: no remote given and no default remote set; add one with `gitml remote add --default NAME URL`\n');
-    ok(fx, 'remote', 'add', 'one', '/tmp/gitml-nowhere-one');
+    // Written by hand: `remote add` makes the first remote the default.
+    fx.write('.ml/config.yaml', 'remotes:\n  one:\n    url: /tmp/gitml-nowhere-one\n');
     expect(fx.gitml('status', '--remote').stderr).toContain('name one with -r (one) or set a default');
   });
 
-  it('a directory remote that does not exist is named with its path', () => {
+  it('push creates a directory remote that does not exist; pull and fetch from a missing directory name it', () => {
     const fx = makeFixture({ 'ml.yaml': PIPELINE, 'in.txt': 'x\n' });
     ok(fx, 'repro');
-    const add = fx.gitml('remote', 'add', 'gone', 'no/such/dir', '--default');
+    const add = fx.gitml('remote', 'add', 'gone', 'no/such/dir');
     expect(add.code).toBe(0);
-    expect(add.stderr).toBe(`warning: directory ${join(fx.dir, 'no/such/dir')} does not exist yet; create it before pushing\n`);
-    const r = fx.gitml('push');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      `error: remote \`gone\` (no/such/dir): directory ${join(fx.dir, 'no/such/dir')} does not exist; create it, or point the remote elsewhere with \`gitml remote modify gone url PATH\`\n`,
-    );
+    expect(add.stderr).toBe(`warning: directory ${join(fx.dir, 'no/such/dir')} does not exist yet; \`gitml push\` will create it\n`);
+    const missing = `error: remote \`gone\` (no/such/dir): directory ${join(fx.dir, 'no/such/dir')} does not exist; create it, or point the remote elsewhere with \`gitml remote modify gone url PATH\`\n`;
+    for (const verb of ['pull', 'fetch']) {
+      const r = fx.gitml(verb);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(missing);
+      expect(existsSync(join(fx.dir, 'no/such/dir'))).toBe(false);
+    }
+    expect(ok(fx, 'push')).toContain('pushed 5 objects');
+    expect(filesUnder(join(fx.dir, 'no/such/dir'))).toHaveLength(5);
   });
 
   it('an unknown stage is refused with a suggestion', () => {

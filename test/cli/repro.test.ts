@@ -219,6 +219,56 @@ stages:
     expect(fx.gitml('repro', '-f').stdout).not.toContain('Running stage');
   });
 
+  it('ends with a summary: what ran, what the run-cache restored, what was up to date, each duration and the total', () => {
+    const fx = pipeline();
+    const first = fx.gitml('repro');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /\nSummary:\n {2}prepare {2}ran {2}\d+\.\d\d s\n {2}other {4}ran {2}\d+\.\d\d s\n {2}count {4}ran {2}\d+\.\d\d s\n3 stages: 3 ran, 0 restored from the run-cache, 0 up to date; total \d+\.\d\d s\.\n$/,
+    );
+    expect(fx.gitml('repro').stdout).toMatch(/Nothing to reproduce: every stage is up to date \(\d+\.\d\d s\)\.\n$/);
+
+    // Back to an earlier input: the run-cache restores `prepare`; `count` sees the same bytes as then.
+    fx.write('raw.txt', 'xyz\n');
+    expect(fx.gitml('repro').code).toBe(0);
+    fx.write('raw.txt', 'abc\n');
+    const again = fx.gitml('repro');
+    expect(again.stdout).toMatch(/\n {2}prepare {2}restored from run-cache {2}\d+\.\d\d s\n/);
+    expect(again.stdout).toMatch(/\n3 stages: \d ran, [12] restored from the run-cache, 1 up to date; total \d+\.\d\d s\.\n$/);
+
+    fx.write('raw.txt', 'fail\n');
+    fx.write('ml.yaml', PIPELINE.replace('tr a-z A-Z < raw.txt', 'false'));
+    const failed = fx.gitml('repro');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/\n {2}prepare {2}failed +\d+\.\d\d s\n {2}count {4}not run\n3 stages: 0 ran, 0 restored from the run-cache, 1 up to date, 1 failed, 1 not run; total/);
+    expect(fx.gitml('-q', 'repro').stdout).toBe('');
+  });
+
+  it('drops the lock entry and .gitignore line of a stage removed from ml.yaml, and says so; user lines stay', () => {
+    const fx = pipeline();
+    expect(fx.gitml('repro').code).toBe(0);
+    fx.write('.gitignore', `# mine\n${fx.read('.gitignore')}count.txt\n`);
+    fx.write('ml.yaml', PIPELINE.replace(/ {2}other:\n.*\n.*\n/, ''));
+    // A subset of stages still drops only what left ml.yaml.
+    const r = fx.gitml('repro', 'count');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Removed stage `other` from ml.lock.json: it is no longer in ml.yaml\n');
+    expect(r.stdout).toContain('Removed from .gitignore: /other.txt\n');
+    expect(r.stdout).toContain('`gitml gc` can collect them');
+    expect(Object.keys(fx.lock().stages).sort()).toEqual(['count', 'prepare']);
+    expect(fx.read('.gitignore')).toBe('# mine\n/count.txt\n/data\ncount.txt\n');
+    expect(fx.gitml('repro').stdout).not.toContain('Removed');
+  });
+
+  it('writes .gitignore entries sorted, whatever order the stages finish in', () => {
+    const fx = makeFixture({
+      'ml.yaml': 'stages:\n  slow:\n    cmd: sleep 0.3 && echo a > a.txt\n    outs: [a.txt]\n  fast:\n    cmd: echo z > z.txt\n    outs: [z.txt]\n',
+      '.gitignore': 'node_modules\n',
+    });
+    expect(fx.gitml('repro', '-j', '2').code).toBe(0);
+    expect(fx.read('.gitignore')).toBe('node_modules\n/a.txt\n/z.txt\n');
+  });
+
   it('saves cached outputs read-only in .ml/cache and keeps them and .ml out of git', () => {
     const fx = pipeline();
     fx.gitml('repro');

@@ -79,8 +79,45 @@ describe('gitml status', () => {
     fx.remove('model.txt');
     fx.write('data/extra.txt', 'tampered\n');
     const s = statusJson(fx);
-    expect(s.train!.reasons).toEqual(['out `model.txt` missing']);
+    expect(s.train!.reasons).toEqual(['out `model.txt` not in the workspace; `gitml checkout` restores it']);
     expect(s.prepare!.reasons).toEqual(['out `data` modified']);
+  });
+
+  it('in a fresh clone, says outputs are not in the workspace and how to bring them, for producer and consumer', () => {
+    const a = ran();
+    const clone = () => {
+      const b = makeFixture({}, { git: false });
+      b.git('clone', '-q', a.dir, '.');
+      return b;
+    };
+    a.git('add', '-A');
+    a.git('commit', '-qm', 'ran');
+    // No remote and nothing cached: only a rerun brings it back.
+    let s = statusJson(clone());
+    expect(s.train!.reasons).toEqual([
+      'dep `data/raw.txt` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
+      'out `model.txt` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
+    ]);
+
+    const remote = makeFixture({}, { git: false }).dir;
+    expect(a.gitml('remote', 'add', 'origin', remote).code).toBe(0);
+    a.git('add', '-A');
+    a.git('commit', '-qm', 'remote');
+    const b = clone();
+    s = statusJson(b);
+    expect(s.prepare!.reasons).toEqual(['out `data` not in the workspace; `gitml pull` brings it']);
+    expect(s.train!.reasons).toEqual([
+      'dep `data/raw.txt` not in the workspace; `gitml pull` brings it',
+      'out `model.txt` not in the workspace; `gitml pull` brings it',
+    ]);
+    expect(b.gitml('status').stdout).toContain('train: changed\n    dep `data/raw.txt` not in the workspace; `gitml pull` brings it\n');
+    // Once fetched into the cache, checkout is what brings them into the workspace.
+    expect(a.gitml('push').code).toBe(0);
+    expect(b.gitml('fetch').code).toBe(0);
+    expect(statusJson(b).train!.reasons).toEqual([
+      'dep `data/raw.txt` not in the workspace; `gitml checkout` restores it',
+      'out `model.txt` not in the workspace; `gitml checkout` restores it',
+    ]);
   });
 
   it('names a dependency added to ml.yaml and a changed command', () => {

@@ -113,7 +113,23 @@ describe('stageStatus', () => {
   });
 
   it('notices a missing output', () => {
-    expect(stageStatus(stage(TRAIN), lock(), disk({ 'train.py': h('a') })).reasons).toEqual(['out `model.pkl` missing']);
+    expect(stageStatus(stage(TRAIN), lock(), disk({ 'train.py': h('a') })).reasons).toEqual(['out `model.pkl` not in the workspace']);
+  });
+
+  it('says how a missing output comes back: checkout from the cache, pull from a remote, or a rerun', () => {
+    const missing = disk({ 'train.py': h('a') });
+    const where = (cached: boolean, remote: boolean) =>
+      stageStatus(stage(TRAIN), lock(), missing, { cached: () => cached, remote, isOutput: () => false }).reasons;
+    expect(where(true, true)).toEqual(['out `model.pkl` not in the workspace; `gitml checkout` restores it']);
+    expect(where(false, true)).toEqual(['out `model.pkl` not in the workspace; `gitml pull` brings it']);
+    expect(where(false, false)).toEqual(['out `model.pkl` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it']);
+  });
+
+  it('says a missing dependency that another stage produces is not in the workspace; a source file is deleted', () => {
+    const restorable = (isOutput: boolean) => ({ cached: () => false, remote: true, isOutput: () => isOutput });
+    const noSource = disk({ 'model.pkl': h('b') });
+    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(true)).reasons).toEqual(['dep `train.py` not in the workspace; `gitml pull` brings it']);
+    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(false)).reasons).toEqual(['dep `train.py` deleted']);
   });
 
   it('notices a modified output', () => {
@@ -153,7 +169,7 @@ describe('stageStatus', () => {
         'dep `new.csv` added',
         'dep `train.py` modified',
         'dep `old.csv` removed',
-        'out `model.pkl` missing',
+        'out `model.pkl` not in the workspace',
       ],
     });
   });
