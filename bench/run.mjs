@@ -131,7 +131,9 @@ function median(values) {
 function checkoutVsCp(ws, label, rounds = 5) {
   const ours = [];
   const cp = [];
-  // cp -r copies a plain tree of the same files, so that either command can go first.
+  // cp -r copies a plain tree of the same files from outside the workspace, into the same place checkout writes:
+  // where a directory is created decides how fast files are created in it (ext4 puts a new directory's inodes near
+  // its parent's), so both must write to ws/data for the comparison to be about the commands.
   const ref = join(work, 'ref');
   if (!existsSync(ref)) run('cp', ['-r', join(ws, 'data'), ref]);
   const steps = [
@@ -142,9 +144,9 @@ function checkoutVsCp(ws, label, rounds = 5) {
       ours.push((performance.now() - t) / 1000);
     },
     () => {
-      rmSync(join(work, 'copy'), { recursive: true, force: true });
+      rmSync(join(ws, 'data'), { recursive: true, force: true });
       const t = performance.now();
-      run('cp', ['-r', ref, join(work, 'copy')]);
+      run('cp', ['-r', ref, join(ws, 'data')]);
       cp.push((performance.now() - t) / 1000);
     },
   ];
@@ -152,7 +154,9 @@ function checkoutVsCp(ws, label, rounds = 5) {
   for (let i = 0; i < rounds; i++) for (const step of i % 2 ? [...steps].reverse() : steps) step();
   const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
   console.log(`  ${label}: gitml ${fmt(ours)}; cp -r ${fmt(cp)}`);
-  rmSync(join(work, 'copy'), { recursive: true, force: true });
+  // Leave the workspace as checkout made it.
+  rmSync(join(ws, 'data'), { recursive: true, force: true });
+  gitml(ws, 'checkout', '-q');
   return { ours: median(ours), cp: median(cp) };
 }
 
@@ -185,8 +189,6 @@ async function benchCheckout() {
   const copy = checkoutVsCp(ws, 'copy mode (default), medians of alternated runs');
   record(`checkout ${FILES} files (verified) vs cp -r`, copy.ours, 'cp -r', copy.cp, 1, 's', false, { rounds: 5, statistic: 'median' });
   writeFileSync(join(ws, '.ml/config.yaml'), 'cache:\n  link: hardlink\n');
-  rmSync(join(ws, 'data'), { recursive: true, force: true });
-  gitml(ws, 'checkout', '-q');
   const hard = checkoutVsCp(ws, 'hardlink mode, each object hashed before it is linked');
   record(`checkout ${FILES} files (hardlink, verified)`, hard.ours, 'cp -r', hard.cp, 1, 's', false, { rounds: 5, statistic: 'median' });
   rmSync(ws, { recursive: true, force: true });
