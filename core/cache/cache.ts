@@ -28,17 +28,16 @@ import { HASH_ALGORITHM } from '../hash/blake3.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { statKey } from '../hash/walk.js';
 import { listFiles } from '../util/fs.js';
-import { copyInParallel, worthPlacing } from './place-pool.js';
-import { readSmall, SMALL_FILE, writeNew, type CopyTask } from './place.js';
 import { unsafeFileReason, unsafePathReason } from '../util/paths.js';
 import type { Progress } from '../util/progress.js';
+import { copyInParallel, worthPlacing } from './place-pool.js';
+import { readSmall, SMALL_FILE, writeNew, type CopyTask } from './place.js';
 
 export const CACHE_DIR = '.ml/cache';
 export const OBJECTS_DIR = '.ml/cache/blake3';
 export const QUARANTINE_DIR = '.ml/cache/quarantine';
 
 export type RestoreResult = 'unchanged' | 'restored';
-
 
 /** Chunk size of the streamed copy of large objects. */
 const COPY_CHUNK = 4 << 20;
@@ -244,8 +243,10 @@ export class Cache {
       let failure: Error | undefined;
       results.forEach((r, i) => {
         const { f } = parallel[i]!;
-        if ('key' in r) written.set(f.path, r.key);
-        else if ('actual' in r) {
+        if ('key' in r) {
+          written.set(f.path, r.key);
+          changed = true;
+        } else if ('actual' in r) {
           const seen = this.corrupt.get(f.hash);
           corrupt.push(seen ? { ...seen, path: `${path}/${f.path}` } : this.found(f.hash, `${path}/${f.path}`, r.actual));
         } else failure ??= Object.assign(new Error(`${path}/${f.path}: ${r.error}`), { code: r.code });
@@ -278,20 +279,21 @@ export class Cache {
     }
     const actual = hasher.hashBytes(bytes);
     if (actual !== hash) throw new CorruptObjectError([this.found(hash, path, actual)], recover);
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
-    } catch {
-      manifest = { files: undefined as unknown as [] };
-    }
     const where = `manifest ${hash} of \`${path}\``;
-    if (!Array.isArray(manifest?.files) || !manifest.files.every((f) => typeof f?.path === 'string' && typeof f.hash === 'string'))
-      throw new UnsafePathError(where, path, 'the manifest does not list files as {path, hash}');
-    for (const f of manifest.files) {
+    let manifest: Partial<Manifest> | null = null;
+    try {
+      manifest = JSON.parse(bytes.toString('utf8')) as Partial<Manifest> | null;
+    } catch {
+      // reported below, as any other manifest that lists no files
+    }
+    const files = manifest?.files;
+    if (!Array.isArray(files) || !files.every((f) => typeof f?.path === 'string' && typeof f.hash === 'string' && typeof f.size === 'number'))
+      throw new UnsafePathError(where, path, 'the manifest does not list files as {path, hash, size}');
+    for (const f of files) {
       const reason = unsafeFileReason(path, f.path);
       if (reason) throw new UnsafePathError(where, `${path}/${f.path}`, reason);
     }
-    return manifest;
+    return { files };
   }
 
   /**

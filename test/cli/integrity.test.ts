@@ -152,6 +152,21 @@ describe('checkout of a large directory (placed on several threads) with corrupt
   });
 });
 
+describe('checkout of a large directory in copy mode', () => {
+  it('places it on several threads, says it restored it, and status finds it up to date', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many/sub && for i in $(seq 1 2500); do echo "file $i" > many/sub/f$i.txt; done\n    outs: [many]\n`,
+      '.ml/config.yaml': 'cache:\n  link: copy\n',
+    });
+    ok(fx, 'repro');
+    fx.remove('many');
+    expect(ok(fx, 'checkout')).toContain('restored many');
+    expect(readdirSync(join(fx.dir, 'many/sub'))).toHaveLength(2500);
+    expect(fx.read('many/sub/f1234.txt')).toBe('file 1234\n');
+    expect(ok(fx, 'status')).toContain('up to date');
+  });
+});
+
 describe('a corrupt directory manifest', () => {
   it('with two entries\u2019 hashes swapped (still valid JSON) is refused and quarantined; no file of it is placed', () => {
     const fx = reproduced();
