@@ -9,14 +9,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchData } from './data.mjs';
+import { benchSpeed } from './speed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/core/cli/bin.js');
+const CLI = join(ROOT, 'dist/cli/bin.cjs');
 const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
 const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
 
 const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
-// `--only data` (or hashing, tree, checkout, pipeline, startup): one group of figures.
+// `--only data` (or hashing, tree, checkout, pipeline, startup, speed): one group of figures.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FILES = quick ? 10_000 : 100_000;
 const BIG = quick ? 256 << 20 : 1 << 30;
@@ -227,6 +228,7 @@ try {
     checkout: benchCheckout,
     pipeline: benchPipeline,
     startup: benchStartup,
+    speed: () => benchSpeed({ root: ROOT, work, cli: CLI, quick, record, note: (line) => console.log(line) }),
     data: () =>
       benchData({
         root: ROOT,

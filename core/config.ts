@@ -1,9 +1,9 @@
-import { LineCounter, parseDocument } from 'yaml';
 import validateConfig from './generated/validate-config.js';
 import { InvalidConfigError, type Problem } from './errors.js';
 import type { LinkMode, MlConfig, RemoteConfig } from './generated/config.js';
 import { formatKeyPath, makeLocator, type Locator } from './pipeline/locate.js';
 import { schemaChecker } from './pipeline/schema.js';
+import { readYaml } from './pipeline/yaml.js';
 import type { ReadText } from './pipeline/types.js';
 import { parseRemoteUrl, type RemoteLocation } from './remote/url.js';
 
@@ -51,17 +51,13 @@ export function loadConfig(readText: ReadText): ResolvedConfig {
   for (const file of [CONFIG_FILE, LOCAL_CONFIG_FILE]) {
     const text = readText(file);
     if (text === null) continue;
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length) {
-      for (const err of doc.errors) {
-        const { line, col } = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-        problems.push({ file, line, col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` });
-      }
+    const read = readYaml(text, file);
+    if (!read.ok) {
+      problems.push(...read.problems);
       continue;
     }
-    const value = (doc.toJS() ?? {}) as MlConfig;
-    const locate = makeLocator(doc, lines);
+    const value = (read.value ?? {}) as MlConfig;
+    const locate = makeLocator(read.doc, read.lines);
     const issues = checkConfig(value);
     for (const issue of issues) problems.push({ file, ...locate(issue.path, { key: issue.key }), path: formatKeyPath(issue.path), message: issue.message });
     if (!issues.length) {

@@ -34,11 +34,31 @@ export function formatProblem(p: Problem): string {
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+/** How many problems an error message lists; `data.problems` always holds them all. */
+export const MAX_SHOWN_PROBLEMS = 10;
+
+/**
+ * The message of a problem list: the first `MAX_SHOWN_PROBLEMS` in the order given (file order), then how many more
+ * there are and where. One slip in YAML syntax can cascade into dozens of errors; the first is the one to fix.
+ */
+export function formatProblems(problems: Problem[]): string {
+  const lines = problems.slice(0, MAX_SHOWN_PROBLEMS).map(formatProblem);
+  const rest = problems.slice(MAX_SHOWN_PROBLEMS);
+  if (rest.length) {
+    const files = [...new Set(rest.map((p) => p.file))];
+    lines.push(`... and ${rest.length} more problem${rest.length === 1 ? '' : 's'} in ${files.join(', ')}`);
+  }
+  if (problems.length > 1 && problems.some((p) => p.message.startsWith('invalid YAML'))) {
+    lines.push('hint: the first YAML syntax error is usually the cause of the ones after it; fix it and rerun');
+  }
+  return lines.join('\n');
+}
+
 /** `ml.yaml` (or a params or vars file it reads) is invalid; `problems` lists every issue found, not only the first. */
 export class InvalidPipelineError extends GitmlError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    super('E_PIPELINE_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    super('E_PIPELINE_INVALID', formatProblems(problems), { data: { problems } });
     this.problems = problems;
   }
 }
@@ -47,7 +67,7 @@ export class InvalidPipelineError extends GitmlError {
 export class InvalidConfigError extends GitmlError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    super('E_CONFIG_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    super('E_CONFIG_INVALID', formatProblems(problems), { data: { problems } });
     this.problems = problems;
   }
 }
@@ -56,15 +76,22 @@ export class InvalidConfigError extends GitmlError {
 export class InvalidGraphError extends GitmlError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    super('E_GRAPH_INVALID', problems.map(formatProblem).join('\n'), { data: { problems } });
+    super('E_GRAPH_INVALID', formatProblems(problems), { data: { problems } });
     this.problems = problems;
   }
 }
 
+/** Where in a damaged lockfile the problem is. */
+export interface LockfileLocation {
+  line: number;
+  col: number;
+}
+
 export class LockfileCorruptError extends GitmlError {
-  constructor(file: string, reason: string, cause?: unknown) {
-    super('E_LOCKFILE_CORRUPT', `${file}: ${reason}. Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`, {
-      data: { file, reason },
+  constructor(file: string, reason: string, cause?: unknown, at?: LockfileLocation) {
+    const where = at ? `${file}:${at.line}:${at.col}: ` : `${file}: `;
+    super('E_LOCKFILE_CORRUPT', `${where}${reason}. Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`, {
+      data: { file, reason, ...at },
       cause,
     });
   }

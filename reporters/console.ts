@@ -1,11 +1,37 @@
 /** Plain-text renderings for the terminal. Pure: data in, lines out. */
-import { formatSeconds } from '../core/util/format.js';
+import { formatSeconds, formatValue as plainValue } from '../core/util/format.js';
 import { DEFAULT_PRECISION, formatCell } from './diff.js';
 
 export interface StageStatusView {
   changed: boolean;
   reasons: string[];
   frozen?: boolean;
+  missing?: { path: string; restore: 'checkout' | 'pull' | 'repro' }[];
+}
+
+/** What brings missing outputs back, as the end of a sentence whose subject is "N outputs are not in the workspace". */
+const RESTORE_HINT = {
+  checkout: (it: string) => `but in the cache: \`gitml checkout\` restores ${it}.`,
+  pull: (it: string) => `nor in the cache: \`gitml pull\` brings ${it} from the default remote.`,
+  repro: (it: string) => `nor in the cache, and no remote is set: \`gitml repro\` rebuilds ${it}.`,
+} as const;
+
+/**
+ * One line per way back for the outputs not in the workspace, each path counted once (a consumer's dependency is
+ * its producer's output) and a path inside another missing one not at all.
+ */
+export function formatMissing(stages: Record<string, StageStatusView>): string[] {
+  const how = new Map<string, 'checkout' | 'pull' | 'repro'>();
+  for (const s of Object.values(stages)) for (const m of s.missing ?? []) how.set(m.path, m.restore);
+  const paths = [...how.keys()];
+  const counts = { checkout: 0, pull: 0, repro: 0 };
+  for (const [path, restore] of how) if (!paths.some((p) => path.startsWith(`${p}/`))) counts[restore]++;
+  return (['checkout', 'pull', 'repro'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => {
+      const n = counts[k];
+      return `${n} output${n === 1 ? ' is' : 's are'} not in the workspace ${RESTORE_HINT[k](n === 1 ? 'it' : 'them')}`;
+    });
 }
 
 export function formatStatus(stages: Record<string, StageStatusView>): string[] {
@@ -22,7 +48,7 @@ export function formatStatus(stages: Record<string, StageStatusView>): string[] 
     }
   }
   if (names.every((n) => !stages[n]!.changed)) lines.push('Everything is up to date.');
-  return lines;
+  return [...lines, ...formatMissing(stages)];
 }
 
 export interface PlanView {
@@ -61,7 +87,7 @@ export function formatKeyValues(groups: Record<string, Record<string, unknown>>,
 function formatValue(v: unknown, digits: number | undefined): string {
   // Counts stay whole: precision trims the noise of fractions.
   if (typeof v === 'number' && digits !== undefined && !Number.isInteger(v)) return formatCell(v, digits);
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return plainValue(v);
 }
 
 export interface ReproSummaryView {

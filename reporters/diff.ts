@@ -1,17 +1,17 @@
 import type { OutputDiff, StageDiff, ValueDiff } from '../core/diff/diff.js';
 import type { LockEntry } from '../core/lockfile/lockfile.js';
-import { formatBytes } from '../core/util/format.js';
+import { formatBytes, formatValue, typeChanged } from '../core/util/format.js';
 
 export type TableFormat = 'table' | 'md';
 
 /** Significant digits when a metric declares none. */
 export const DEFAULT_PRECISION = 5;
 
-/** A value as a cell: numbers to their precision, missing as `missing`, the rest as JSON. */
-export function formatCell(v: unknown, precision = DEFAULT_PRECISION, present = true): string {
+/** A value as a cell: numbers to their precision, missing as `missing`, the rest as JSON (strings quoted with `quote`). */
+export function formatCell(v: unknown, precision = DEFAULT_PRECISION, present = true, quote = false): string {
   if (!present) return 'missing';
   if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(precision))) : String(v);
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return formatValue(v, quote);
 }
 
 function signed(v: number | undefined, precision: number): string {
@@ -32,11 +32,12 @@ export function formatValueDiff(rows: ValueDiff[], oldName: string, newName: str
   const head = ['Path', 'Key', oldName, newName, 'Change', 'Change %', ...(withVerdict ? ['Better?'] : [])];
   const body = rows.map((r) => {
     const p = r.precision ?? DEFAULT_PRECISION;
+    const quote = typeChanged(r.old, r.new);
     return [
       r.file,
       r.key,
-      formatCell(r.old, p, 'old' in r),
-      formatCell(r.new, p, 'new' in r),
+      formatCell(r.old, p, 'old' in r, quote),
+      formatCell(r.new, p, 'new' in r, quote),
       signed(r.change, p),
       percent(r.relative),
       ...(withVerdict ? [r.verdict ?? ''] : []),

@@ -1,6 +1,6 @@
 import type { ExpRow } from '../core/commands/exp.js';
 import { UsageError } from '../core/errors.js';
-import { compareStrings, jsonEqual } from '../core/util/canonical.js';
+import { compareStrings, jsonEqual, jsonReplacer } from '../core/util/canonical.js';
 import { suggest } from '../core/util/suggest.js';
 import { DEFAULT_PRECISION, formatCell, renderTable } from './diff.js';
 
@@ -135,7 +135,7 @@ export function formatExperiments(rows: ExpRow[], format: ExpFormat, opts: ExpTa
         params: r.state.params,
         metrics: r.state.metrics,
       })),
-      null,
+      jsonReplacer,
       2,
     )}\n`;
   }

@@ -8,4 +8,7 @@ for (const stream of [process.stdout, process.stderr])
     throw err;
   });
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bundle in dist/cli/ is CommonJS, which loads faster than ES modules on Node.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -4,6 +4,7 @@ import { DAG_FORMATS, renderDag, type DagFormat } from '../../reporters/dag.js';
 import { GitmlError, UsageError } from '../errors.js';
 import { blake3Note } from '../hash/blake3.js';
 import { ProcessGroup } from '../run/processes.js';
+import { jsonReplacer } from '../util/canonical.js';
 import type { ValuesDiffResult } from '../commands/diff.js';
 import type { ReproRevResult } from '../commands/repro-rev.js';
 import type { ValueDiff } from '../diff/diff.js';
@@ -80,7 +81,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
             outputs: r.outputs,
             errors: r.errors,
           },
-          null,
+          jsonReplacer,
           2,
         ),
       );
@@ -102,7 +103,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   };
   const printValueDiff = async (r: ValuesDiffResult, o: DiffFlags, what: string) => {
     if (o.json) {
-      line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), diff: nestRows(r.rows), errors: r.errors }, null, 2));
+      line(JSON.stringify({ a: revJson(r.a), b: revJson(r.b), diff: nestRows(r.rows), errors: r.errors }, jsonReplacer, 2));
       return;
     }
     const { formatValueDiff } = await import('../../reporters/diff.js');
@@ -162,7 +163,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .command('status')
     .description('say which stages are out of date, and every reason why')
     .argument('[stages...]', 'only these stages')
-    .option('--json', 'print {"stages": {name: {"changed", "reasons"}}}')
+    .option('--json', 'print {"stages": {name: {"changed", "reasons", "missing"?: [{"path", "restore"}]}}}')
     .option('-r, --remote [name]', 'instead: which objects the workspace lockfile needs are missing locally or on the remote')
     .action(async (stages: string[], o: { json?: boolean; remote?: string | true }) => {
       if (o.remote !== undefined)
@@ -170,7 +171,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const { status } = await import('../commands/status.js');
       const r = await status({ cwd: cwd(), targets: stages, progress: await progress() });
       if (o.json) {
-        const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons }]));
+        const plain = Object.fromEntries(Object.entries(r.stages).map(([n, s]) => [n, { changed: s.changed, reasons: s.reasons, ...(s.missing ? { missing: s.missing } : {}) }]));
         line(JSON.stringify({ stages: plain }, null, 2));
       } else for (const l of formatStatus(r.stages)) line(l);
     });
@@ -271,7 +272,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (o: { json?: boolean }) => {
       const { paramsShow } = await import('../commands/params-show.js');
       const r = await paramsShow({ cwd: cwd() });
-      if (o.json) line(JSON.stringify(r, null, 2));
+      if (o.json) line(JSON.stringify(r, jsonReplacer, 2));
       else for (const l of formatKeyValues(r)) line(l);
     });
 
@@ -510,8 +511,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       if (verbose && err.stack) warn(err.stack);
       return err.exitCode;
     }
-    warn(`internal error: ${(err as Error).message ?? String(err)}`);
-    if (err instanceof Error && err.stack) warn(err.stack);
+    warn(`internal error: ${(err as Error).message ?? String(err)}${verbose ? '' : ' (rerun with --verbose for the stack trace)'}`);
+    if (verbose && err instanceof Error && err.stack) warn(err.stack);
     return 2;
   }
 }

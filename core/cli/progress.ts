@@ -1,4 +1,5 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { Progress } from '../util/progress.js';
 
 /** Below this many items a job is quick enough to need no progress report. */
@@ -22,7 +23,9 @@ export function makeProgress(stream: NodeJS.WriteStream, write: (line: string) =
       startedAt = Date.now();
       if (t < MIN_ITEMS) return;
       if (stream.isTTY) {
-        bar = new SingleBar({ stream, format: `${l} [{bar}] {percentage}% {value}/{total} {eta_formatted} left`, hideCursor: true, clearOnComplete: true });
+        // Loaded only when a bar is drawn: most commands finish before one is needed.
+        const { SingleBar: Bar } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+        bar = new Bar({ stream, format: `${l} [{bar}] {percentage}% {value}/{total} {eta_formatted} left`, hideCursor: true, clearOnComplete: true });
         bar.start(t, 0);
       } else write(`${l}...`);
     },

@@ -1,7 +1,7 @@
 import type { DagInput } from '../../reporters/dag.js';
 import { closure, topoOrder } from '../graph/build.js';
 import { Workspace } from '../workspace.js';
-import { checkTargets } from './repro.js';
+import { checkTargets } from '../graph/targets.js';
 
 /** The stage graph as nodes in topological order and data-flow edges; `targets` narrow it to them and their upstream. */
 export async function dag(opts: { cwd?: string; targets?: string[] } = {}): Promise<DagInput> {

@@ -133,7 +133,8 @@ async function runOne(
     // Outputs already in the cache are put in place, so only stages the overrides change run.
     await checkout({ cwd: dir }).catch(() => []);
     for (const file of new Set(set.map((p) => p.file))) {
-      const doc = parseDocument(readFileSync(join(dir, file), 'utf8'));
+      // Big integers as bigints, so keys the overrides leave alone keep every digit when the file is written back.
+      const doc = parseDocument(readFileSync(join(dir, file), 'utf8'), { intAsBigInt: true });
       for (const p of set.filter((q) => q.file === file)) doc.setIn(p.key.split('.'), p.value);
       writeFileAtomic(join(dir, file), doc.toString());
     }

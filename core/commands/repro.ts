@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { CorruptObjectError, InterruptedError, StageFailedError, UnknownStageError } from '../errors.js';
+import { CorruptObjectError, InterruptedError, StageFailedError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
+import { checkTargets } from '../graph/targets.js';
 import type { HashInfo } from '../hash/hash-path.js';
 import { toStageLock } from '../lockfile/entry.js';
 import type { Lockfile } from '../lockfile/lockfile.js';
@@ -13,7 +14,6 @@ import { acquireWorkspaceGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
 import { runStage } from '../run/run-stage.js';
 import { schedule, type StageOutcome } from '../run/schedule.js';
-import { suggest } from '../util/suggest.js';
 import { Workspace } from '../workspace.js';
 
 export interface ReproOptions {
@@ -255,10 +255,4 @@ function cachedOutputs(graph: Graph): string[] {
 /** The corrupt objects of an error, one short phrase each. */
 function corruptList(err: CorruptObjectError): string {
   return `${err.objects.map((o) => `${o.path} is corrupt in the cache (moved to ${o.quarantined})`).join(', ')}; running it instead`;
-}
-
-export function checkTargets(graph: Graph, targets: string[]): void {
-  for (const t of targets) {
-    if (!graph.stages.has(t)) throw new UnknownStageError(t, suggest(t, graph.names), graph.names);
-  }
 }

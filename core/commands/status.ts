@@ -1,7 +1,7 @@
 import type { StageStatus } from '../plan/stage-status.js';
 import type { Progress } from '../util/progress.js';
 import { Workspace } from '../workspace.js';
-import { checkTargets } from './repro.js';
+import { checkTargets } from '../graph/targets.js';
 
 export interface StatusResult {
   stages: Record<string, StageStatus & { frozen?: true }>;

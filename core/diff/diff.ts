@@ -44,7 +44,8 @@ export function diffValues(oldFiles: FlatFiles, newFiles: FlatFiles, opts: Value
       const row: ValueDiff = { file, key };
       if (inOld) row.old = a[key];
       if (inNew) row.new = b[key];
-      if (typeof row.old === 'number' && typeof row.new === 'number') {
+      // NaN and infinities have no meaningful change; the row still shows both values.
+      if (typeof row.old === 'number' && typeof row.new === 'number' && Number.isFinite(row.old) && Number.isFinite(row.new)) {
         row.change = row.new - row.old;
         if (row.old !== 0) row.relative = row.change / Math.abs(row.old);
         const direction = opts.better?.(file, key);

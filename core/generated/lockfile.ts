@@ -29,7 +29,7 @@ export interface StageLock {
     [k: string]: LockEntry;
   };
   /**
-   * Parameter values by file, then by dotted key.
+   * Parameter values by file, then by dotted key. Numbers JSON cannot hold are one-key objects: {"$float": "nan" | "inf" | "-inf"}, and {"$int": "<digits>"} for an integer beyond 2^53.
    */
   params?: {
     [k: string]: {

@@ -20,7 +20,6 @@ export interface Interpolated {
 
 export class InterpolationError extends Error {}
 
-const REF = /(\\)?\$\{\s*([^}]*?)\s*\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+|\[\d+\])*$/;
 
 /** Splits `a.b[2].c` into `['a', 'b', 2, 'c']`. */
@@ -61,16 +60,64 @@ export function interpolate(text: string, scopes: Scopes, opts: { keepType?: boo
     return hit.value;
   };
 
-  const whole = /^\$\{\s*([^}]*?)\s*\}$/.exec(text);
-  if (whole && opts.keepType) return { value: resolve(whole[1]!), paramRefs };
+  const refs = scanRefs(text);
+  const only = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === text.length && !refs[0]!.escaped;
+  if (only && opts.keepType) return { value: resolve(refs[0]!.expr), paramRefs };
 
-  const value = text.replace(REF, (match, escaped: string | undefined, expr: string) => {
-    if (escaped) return match.slice(1);
-    const v = resolve(expr);
-    if (v === null || typeof v === 'object') {
-      throw new InterpolationError(`\${${expr}} is a ${Array.isArray(v) ? 'list' : v === null ? 'null' : 'map'}, but only strings, numbers and booleans can be placed in text`);
+  // One left-to-right pass: the pieces between references, and each reference's value.
+  const parts: string[] = [];
+  let at = 0;
+  for (const ref of refs) {
+    parts.push(text.slice(at, ref.start));
+    at = ref.end;
+    if (ref.escaped) {
+      parts.push(text.slice(ref.start + 1, ref.end));
+      continue;
     }
-    return String(v);
-  });
-  return { value, paramRefs };
+    const v = resolve(ref.expr);
+    if (v === null || typeof v === 'object') {
+      throw new InterpolationError(
+        `\${${ref.expr}} is a ${Array.isArray(v) ? 'list' : v === null ? 'null' : 'map'}, but only strings, numbers and booleans can be placed in text`,
+      );
+    }
+    parts.push(String(v));
+  }
+  parts.push(text.slice(at));
+  return { value: parts.join(''), paramRefs };
+}
+
+interface Ref {
+  /** Offset of `${` (of the backslash when escaped; then the ref is that `\${` alone). */
+  start: number;
+  /** Offset just past the closing `}`. */
+  end: number;
+  /** The name inside the braces, spaces trimmed. */
+  expr: string;
+  escaped: boolean;
+}
+
+/**
+ * Every `${...}` in `text`, in one pass. A `${` with no `}` after it is an error (a typo would otherwise run a
+ * command with the `${` in it); `\${` is a literal `${` and may stand alone.
+ */
+function scanRefs(text: string): Ref[] {
+  const refs: Ref[] = [];
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('${', from);
+    if (open === -1) return refs;
+    if (open > 0 && text[open - 1] === '\\') {
+      // The escape covers the `${` alone: what follows is read as usual.
+      refs.push({ start: open - 1, end: open + 2, expr: '', escaped: true });
+      from = open + 2;
+      continue;
+    }
+    const close = text.indexOf('}', open + 2);
+    if (close === -1) {
+      const shown = text.length - open > 40 ? `${text.slice(open, open + 40)}...` : text.slice(open);
+      throw new InterpolationError(`\`${shown}\` has no closing \`}\` (write \`\\\${\` for a literal \`\${\`)`);
+    }
+    refs.push({ start: open, end: close + 1, expr: text.slice(open + 2, close).trim(), escaped: false });
+    from = close + 1;
+  }
 }

@@ -1,7 +1,7 @@
-import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
 import { compareStrings } from '../util/canonical.js';
 import type { ReadText } from './types.js';
+import { readYaml } from './yaml.js';
 
 /** The params file `${...}` and bare `params:` keys read. */
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -10,14 +10,10 @@ export const DEFAULT_PARAMS_FILE = 'params.yaml';
 export function readParamsFile(path: string, readText: ReadText): { value: Record<string, unknown> } | { problem: Problem } {
   const text = readText(path);
   if (text === null) return { problem: { file: path, path: '', message: `params file \`${path}\` does not exist` } };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const { line, col } = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    return { problem: { file: path, line, col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` } };
-  }
-  const value = doc.toJS() as unknown;
+  const read = readYaml(text, path);
+  // The first problem is the one to fix; a params file is small and the rest usually follow from it.
+  if (!read.ok) return { problem: read.problems[0]! };
+  const value = read.value;
   if (value === null || value === undefined) return { value: {} };
   if (typeof value !== 'object' || Array.isArray(value)) {
     return { problem: { file: path, line: 1, col: 1, path: '', message: 'a params file must hold a map of keys' } };

@@ -1,4 +1,3 @@
-import { LineCounter, parseDocument, YAMLParseError } from 'yaml';
 import type { Problem } from '../errors.js';
 import { compareStrings } from '../util/canonical.js';
 import { reservedReason, workspacePath } from '../util/paths.js';
@@ -6,6 +5,7 @@ import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
 import { DEFAULT_PARAMS_FILE, flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
+import { readYaml } from './yaml.js';
 import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
 import type { MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
@@ -24,16 +24,11 @@ export interface ParseResult {
  * through `readText`. Every problem found is returned, each with file, line and column.
  */
 export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_FILE): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const read = readYaml(text, file);
+  if (!read.ok) return { problems: read.problems };
   const problems: Problem[] = [];
-
-  if (doc.errors.length) {
-    for (const err of doc.errors) problems.push(yamlProblem(file, text, err, lines));
-    return { problems };
-  }
-  const locate = makeLocator(doc, lines);
-  const raw = doc.toJS() as unknown;
+  const locate = makeLocator(read.doc, read.lines);
+  const raw = read.value;
   if (raw === null || raw === undefined) {
     return { problems: [{ file, line: 1, col: 1, path: '', message: 'the file is empty; it needs a `stages:` map' }] };
   }
@@ -402,25 +397,17 @@ class Context {
   }
 }
 
-/** File order: the order a user reads and fixes them in. */
+/**
+ * File order: the order a user reads and fixes them in. A params or vars file that cannot be read comes first: the
+ * `${...}` errors after it follow from it.
+ */
 function sortProblems(problems: Problem[]): Problem[] {
-  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const unreadable = (p: Problem) => (p.message.startsWith('invalid YAML') ? 0 : 1);
+  return problems.sort((a, b) => unreadable(a) - unreadable(b) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
-function isScalar(v: unknown): v is string | number | boolean {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-}
-
-function yamlProblem(file: string, text: string, err: YAMLParseError, lines: LineCounter): Problem {
-  const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-  if (err.code === 'DUPLICATE_KEY') {
-    const key = /^["']?([^"':\n]+)/.exec(text.slice(err.pos[0]))?.[1]?.trim() ?? '';
-    return { file, line: pos.line, col: pos.col, path: '', message: `duplicate key \`${key}\` (a stage or key may appear only once)` };
-  }
-  const lineText = text.split('\n')[pos.line - 1] ?? '';
-  // `${...}` inside a flow list is a YAML syntax error of its own (`{` opens a map there): the usual trap.
-  const hint = /\[.*\$\{/.test(lineText) ? '; a `${...}` inside `[...]` must be quoted or written as a block list (`- item`)' : '';
-  return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}${hint}` };
+function isScalar(v: unknown): v is string | number | bigint | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
 }
 
 function plotOptions(opts: OutOptions): PlotOptions {

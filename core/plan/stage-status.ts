@@ -2,11 +2,23 @@ import type { HashInfo } from '../hash/hash-path.js';
 import type { LockEntry, StageLock } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
 import { jsonEqual } from '../util/canonical.js';
+import { formatValue, typeChanged } from '../util/format.js';
 
 export interface StageStatus {
   changed: boolean;
   /** Every reason, cheapest first: definition, then params, then dependencies, then outputs. */
   reasons: string[];
+  /** Outputs (its own, or other stages' it depends on) that are not in the workspace, and what brings each back. */
+  missing?: MissingOutput[];
+}
+
+/**
+ * An output not in the workspace (in a fresh clone, every cached one). `restore` is the command that brings it back:
+ * `checkout` when the cache holds it (or git, for uncached outputs), `pull` when a default remote is set, else `repro`.
+ */
+export interface MissingOutput {
+  path: string;
+  restore: 'checkout' | 'pull' | 'repro';
 }
 
 /** Current content hash of a workspace path, or `null` when missing. Injected so that this module stays pure. */
@@ -25,13 +37,11 @@ export interface Restorable {
   isOutput(path: string): boolean;
 }
 
-/** `not in the workspace` with the command that brings the object back. */
-function notInWorkspace(entry: LockEntry, restorable: Restorable | undefined): string {
-  if (!restorable) return 'not in the workspace';
+/** The command that brings a missing output back. */
+function restoreBy(entry: LockEntry, restorable: Restorable): MissingOutput['restore'] {
   // Uncached outputs live in git; checkout restores them from there.
-  if (entry.cache === false || restorable.cached(entry)) return 'not in the workspace; `gitml checkout` restores it';
-  if (restorable.remote) return 'not in the workspace; `gitml pull` brings it';
-  return 'not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it';
+  if (entry.cache === false || restorable.cached(entry)) return 'checkout';
+  return restorable.remote ? 'pull' : 'repro';
 }
 
 /**
@@ -42,6 +52,12 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
   if (stage.frozen) return { changed: false, reasons: [] };
   if (!lock) return { changed: true, reasons: ['never run'] };
   const reasons: string[] = [];
+  const missing: MissingOutput[] = [];
+  // The reason stays short (repro prints it per stage); how to bring the file back is in `missing`, said once.
+  const notInWorkspace = (kind: 'dep' | 'out', path: string, entry: LockEntry) => {
+    reasons.push(`${kind} \`${path}\` not in the workspace`);
+    if (restorable) missing.push({ path, restore: restoreBy(entry, restorable) });
+  };
   if (stage.alwaysChanged) reasons.push('always changed');
   if (!jsonEqual(stage.cmd, lock.cmd)) reasons.push('command changed');
   if (stage.wdir !== (lock.wdir ?? '.')) reasons.push(`working directory changed \`${lock.wdir ?? '.'} -> ${stage.wdir}\``);
@@ -53,8 +69,10 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.deps[dep];
     const now = hashOf(dep);
     if (!locked) reasons.push(`dep \`${dep}\` added`);
-    else if (!now)
-      reasons.push(restorable?.isOutput(dep) ? `dep \`${dep}\` ${notInWorkspace(locked, restorable)}` : `dep \`${dep}\` deleted`);
+    else if (!now) {
+      if (restorable?.isOutput(dep)) notInWorkspace('dep', dep, locked);
+      else reasons.push(`dep \`${dep}\` deleted`);
+    }
     else if (now.hash !== locked.hash) reasons.push(`dep \`${dep}\` modified`);
   }
   for (const dep of Object.keys(lock.deps)) if (!stage.deps.includes(dep)) reasons.push(`dep \`${dep}\` removed`);
@@ -63,12 +81,12 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
     const locked = lock.outs[out.path];
     const now = hashOf(out.path);
     if (!locked) reasons.push(`out \`${out.path}\` added`);
-    else if (!now) reasons.push(`out \`${out.path}\` ${notInWorkspace(locked, restorable)}`);
+    else if (!now) notInWorkspace('out', out.path, locked);
     else if (now.hash !== locked.hash) reasons.push(`out \`${out.path}\` modified`);
   }
   for (const path of Object.keys(lock.outs)) if (!stage.outs.some((o) => o.path === path)) reasons.push(`out \`${path}\` removed`);
 
-  return { changed: reasons.length > 0, reasons };
+  return { changed: reasons.length > 0, reasons, ...(missing.length ? { missing } : {}) };
 }
 
 function paramReasons(now: Record<string, Record<string, unknown>>, locked: Record<string, Record<string, unknown>>): string[] {
@@ -81,7 +99,7 @@ function paramReasons(now: Record<string, Record<string, unknown>>, locked: Reco
     const b = now[file] ?? {};
     for (const key of Object.keys(b)) {
       if (!Object.hasOwn(a, key)) reasons.push(`param \`${label(key)}\` added`);
-      else if (!jsonEqual(a[key], b[key])) reasons.push(`param \`${label(key)}\` changed \`${show(a[key])} -> ${show(b[key])}\``);
+      else if (!jsonEqual(a[key], b[key])) reasons.push(`param \`${label(key)}\` changed \`${showChange(a[key], b[key])}\``);
     }
     for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) reasons.push(`param \`${label(key)}\` removed`);
   }
@@ -93,7 +111,7 @@ function withReasons(locked: Record<string, unknown>, now: Record<string, unknow
   const keys = [...new Set([...Object.keys(locked), ...Object.keys(now)])].sort();
   return keys
     .filter((k) => !jsonEqual(locked[k] ?? null, now[k] ?? null))
-    .map((k) => `with \`${k}\` changed \`${show(locked[k] ?? null)} -> ${show(now[k] ?? null)}\``);
+    .map((k) => `with \`${k}\` changed \`${showChange(locked[k] ?? null, now[k] ?? null)}\``);
 }
 
 function diffRecords(what: string, a: Record<string, string>, b: Record<string, string>): string[] {
@@ -103,6 +121,7 @@ function diffRecords(what: string, a: Record<string, string>, b: Record<string, 
     .map((k) => `${what} \`${k}\` ${a[k] === undefined ? 'added' : b[k] === undefined ? 'removed' : 'changed'}`);
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+function showChange(a: unknown, b: unknown): string {
+  const quote = typeChanged(a, b);
+  return `${formatValue(a, quote)} -> ${formatValue(b, quote)}`;
 }

@@ -6,7 +6,9 @@ import type { Progress } from '../util/progress.js';
 import type { Stage } from '../pipeline/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import { packageRoot } from '../cli/version.js';
+import { stepTempPath } from '../util/fs.js';
 import type { ProcessGroup } from './processes.js';
+import { runStepInWorker, stepWorkersAvailable } from './step-workers.js';
 
 export const LOGS_DIR = '.ml/logs';
 const TAIL_LINES = 20;
@@ -27,8 +29,9 @@ export interface RunStageOptions {
 export type RunStageResult = { ok: true; outs: Map<string, HashInfo> } | { ok: false; message: string; tail: string[] };
 
 /**
- * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir`, streams and
- * logs the output, checks every output exists and hashes it. Commits nothing: the caller records the result.
+ * Runs one stage: deletes its non-persistent outputs, runs each command through the shell in `wdir` (a built-in
+ * step in a worker thread instead), streams and logs the output, checks every output exists and hashes it. Commits
+ * nothing: the caller records the result.
  */
 export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const { root, stage, hasher } = opts;
@@ -49,14 +52,33 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   };
 
   try {
-    for (const cmd of stage.cmd) {
-      log.write(`$ ${cmd}\n`);
-      const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
-      if (result !== 0) {
-        const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
-        return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
+    const step = inProcessStep(stage);
+    if (step) {
+      log.write(`$ ${stage.cmd[0]} (in a worker thread)\n`);
+      const result = await runStepInWorker(
+        {
+          name: step,
+          withJson: canonicalJson(stage.with ?? {}),
+          cwd: join(root, stage.wdir),
+          env: { ...process.env, ...stageEnv(stage) } as Record<string, string>,
+        },
+        opts.processes,
+        emit,
+      );
+      if (!result.ok) {
+        // A stopped step's outputs are incomplete: none of them stays, nor a temporary file it was writing.
+        if (opts.processes.stopping) removeOutputs(root, stage, result.threadId);
+        return { ok: false, message: result.message, tail };
       }
-    }
+    } else
+      for (const cmd of stage.cmd) {
+        log.write(`$ ${cmd}\n`);
+        const result = await runCommand(cmd, join(root, stage.wdir), stageEnv(stage), opts.processes, emit);
+        if (result !== 0) {
+          const why = typeof result === 'string' ? `was stopped by ${result}` : `exited with code ${result}`;
+          return { ok: false, message: `command \`${cmd}\` ${why}`, tail };
+        }
+      }
   } finally {
     await new Promise<void>((res) => log.end(res));
   }
@@ -64,7 +86,10 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   const outs = new Map<string, HashInfo>();
   const missing: string[] = [];
   for (const out of stage.outs) hasher.forget(out.path);
-  await hasher.hashAll(stage.outs.map((o) => o.path), opts.progress);
+  await hasher.hashAll(
+    stage.outs.map((o) => o.path),
+    opts.progress,
+  );
   for (const out of stage.outs) {
     const info = hasher.hash(out.path);
     if (info) outs.set(out.path, info);
@@ -76,7 +101,26 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
   return { ok: true, outs };
 }
 
-/** Resolves to the exit code, or the signal name when the command was killed. */
+/**
+ * The built-in step a stage runs, when it runs in a worker thread of this process: unless its environment or
+ * gitml's sets `GITML_STEP_ISOLATION=process`, which runs `gitml step` in a process of its own as a `cmd` stage is
+ * (a fault in native code then ends only that process).
+ */
+function inProcessStep(stage: Stage): string | undefined {
+  if (!stage.with || stage.cmd.length !== 1) return undefined;
+  const name = /^gitml step ([a-z]+)$/.exec(stage.cmd[0]!)?.[1];
+  const isolation = stage.env.GITML_STEP_ISOLATION ?? process.env.GITML_STEP_ISOLATION;
+  return name && isolation !== 'process' && stepWorkersAvailable() ? name : undefined;
+}
+
+function removeOutputs(root: string, stage: Stage, threadId: number): void {
+  for (const out of stage.outs) {
+    const abs = join(root, out.path);
+    rmSync(stepTempPath(abs, threadId), { force: true });
+    if (!out.persist) rmSync(abs, { recursive: true, force: true });
+  }
+}
+
 /** The package's `bin/`, holding the `gitml` that stage commands call: always the gitml running them. */
 const GITML_BIN_DIR = join(packageRoot() ?? '.', 'bin');
 
@@ -93,6 +137,7 @@ function stageEnv(stage: Stage): Record<string, string> {
   };
 }
 
+/** Resolves to the exit code, or the signal name when the command was killed. */
 function runCommand(
   cmd: string,
   cwd: string,

@@ -1,6 +1,6 @@
-import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
 import { formatKeyPath, makeLocator, type KeyPath } from '../pipeline/locate.js';
+import { readYaml } from '../pipeline/yaml.js';
 import type { Origin } from '../pipeline/types.js';
 import { suggest } from '../util/suggest.js';
 
@@ -92,18 +92,12 @@ type Path = (string | number)[];
 
 /** Parses and checks an expectations file; `file` is the name problems are reported under. */
 export function parseExpectations(text: string, file: string): ParsedExpectations {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
   const value: Expectations = { columns: [] };
-  if (doc.errors.length) {
-    for (const err of doc.errors) {
-      const { line, col } = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-      problems.push({ file, line, col, path: '', message: `invalid YAML: ${err.message.split('\n')[0]}` });
-    }
-    return { value, problems };
-  }
-  const locate = makeLocator(doc, lines);
+  // Maps, not objects: a column named `2020` keeps its place in file order.
+  const read = readYaml(text, file, { mapAsMap: true });
+  if (!read.ok) return { value, problems: read.problems };
+  const locate = makeLocator(read.doc, read.lines);
   const problem = (path: KeyPath, message: string, key = false) =>
     problems.push({ file, ...locate(path, { key }), path: formatKeyPath(path), message });
   const base = (path: Path, expected: unknown): Base => ({
@@ -112,8 +106,7 @@ export function parseExpectations(text: string, file: string): ParsedExpectation
     expected: plain(expected),
   });
 
-  // Maps, not objects: a column named `2020` keeps its place in file order.
-  const root: unknown = doc.toJS({ mapAsMap: true });
+  const root: unknown = read.value;
   if (root === null || root === undefined) {
     problem([], 'the file is empty; give `columns:`, `rows:` or `column_set:`');
     return { value, problems };

@@ -1,6 +1,7 @@
 import { GitmlError, InvalidPipelineError } from '../errors.js';
 import { formatKeyPath } from '../pipeline/locate.js';
 import { findStep, STEP_NAMES, STEP_PREFIX, type StepContext } from './registry.js';
+import { decodeSpecial } from '../util/canonical.js';
 
 /**
  * Runs a built-in step with its `with:` settings (JSON, as `gitml step` receives them from the stage runner). The
@@ -11,7 +12,8 @@ export async function runStep(name: string, withJson: string, ctx: StepContext):
   if (!step) throw new GitmlError('E_USAGE', `unknown step \`${name}\`; the steps are ${STEP_NAMES.join(', ')}`);
   let withMap: unknown;
   try {
-    withMap = JSON.parse(withJson);
+    // The stage runner writes settings with canonicalJson: NaN and infinities come as `{"$float": ...}`.
+    withMap = decodeSpecial(JSON.parse(withJson));
   } catch (err) {
     throw new GitmlError('E_USAGE', `--with must be a JSON object: ${(err as Error).message}`);
   }

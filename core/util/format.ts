@@ -1,3 +1,5 @@
+import { jsonReplacer } from './canonical.js';
+
 /** `1234567` -> `1.23 MB`: three significant digits, decimal units. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -9,6 +11,21 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${Number(v.toPrecision(3))} ${units[i]}`;
+}
+
+/**
+ * A parameter or metric value as a person reads it: strings bare (quoted with `quote`), numbers as JavaScript writes
+ * them (`NaN`, `Infinity`, all digits of a big integer), the rest as JSON.
+ */
+export function formatValue(v: unknown, quote = false): string {
+  if (typeof v === 'string') return quote ? JSON.stringify(v) : v;
+  if (typeof v === 'number' || typeof v === 'bigint' || v === undefined) return String(v);
+  return JSON.stringify(v, jsonReplacer);
+}
+
+/** Whether an old/new pair must quote its strings to show a change of type (`"5" -> 5`, not `5 -> 5`). */
+export function typeChanged(a: unknown, b: unknown): boolean {
+  return a !== undefined && b !== undefined && (typeof a === 'string') !== (typeof b === 'string');
 }
 
 /** `0.042` -> `0.04 s`, `83.5` -> `1 min 24 s`: durations as every command prints them. */

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /** Reads a text file, or `null` when it does not exist (the adapter shape the pure core expects). */
 export function readTextOrNull(abs: string): string | null {
@@ -24,6 +25,15 @@ export function writeFileAtomic(abs: string, data: string | Uint8Array): void {
     closeSync(fd);
   }
   renameSync(tmp, abs);
+}
+
+/**
+ * The hidden temporary file a built-in step writes `abs` through before renaming it into place. Process and thread
+ * are in the name, so steps running at once never share one, and the stage runner can remove what a step it stopped
+ * left behind.
+ */
+export function stepTempPath(abs: string, thread: number = threadId): string {
+  return join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${thread}`);
 }
 
 /** Relative POSIX paths of every file under `dir`. */

@@ -19,9 +19,25 @@ writeFileSync(
   `import Module, { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (${FORBIDDEN}.test(request)) throw new Error('forbidden require: ' + request);\n  return load.call(this, request, ...rest);\n};\n`,
 );
 const register = pathToFileURL(join(hooks, 'register.mjs')).href;
+// What a command that neither hashes thousands of files, nor draws a bar, nor reads git history, nor talks to a
+// remote must not load either.
+const UNUSED = String.raw`/^(cli-progress|piscina|isomorphic-git|@aws-sdk\/)/`;
+writeFileSync(
+  join(hooks, 'unused.mjs'),
+  `import Module, { register } from 'node:module';\nregister('./unused-hooks.mjs', import.meta.url);\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (${UNUSED}.test(request)) throw new Error('unneeded require: ' + request);\n  return load.call(this, request, ...rest);\n};\n`,
+);
+writeFileSync(
+  join(hooks, 'unused-hooks.mjs'),
+  `export async function resolve(specifier, context, next) {\n  if (${UNUSED}.test(specifier)) throw new Error('unneeded import: ' + specifier);\n  return next(specifier, context);\n}\n`,
+);
+// polars is required (CommonJS) by the step worker; the main thread must never load it.
+writeFileSync(
+  join(hooks, 'main-thread.cjs'),
+  `const { isMainThread } = require('node:worker_threads');\nconst Module = require('node:module');\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (isMainThread && /^nodejs-polars/.test(request)) throw new Error('polars in the main thread');\n  return load.call(this, request, ...rest);\n};\n`,
+);
 
-function guarded(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, ['--import', register, ...args], { cwd, encoding: 'utf8' });
+function guarded(cwd: string, args: string[], preload = ['--import', register]) {
+  return spawnSync(process.execPath, [...preload, ...args], { cwd, encoding: 'utf8' });
 }
 
 describe('start-up stays light', () => {
@@ -38,6 +54,33 @@ describe('start-up stays light', () => {
       expect(r.stderr, args.join(' ')).not.toContain('forbidden');
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
+  });
+
+  it('--version, status, dag and repro --dry load no progress bar, worker pool, git library or S3 client', () => {
+    const fx = makeFixture({ 'ml.yaml': 'stages:\n  a:\n    cmd: echo x > a.txt\n    outs: [a.txt]\n' });
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    for (const args of [['--version'], ['status'], ['dag'], ['repro', '--dry']]) {
+      const r = guarded(fx.dir, [CLI, ...args], ['--import', pathToFileURL(join(hooks, 'unused.mjs')).href]);
+      expect(r.stderr, args.join(' ')).not.toContain('unneeded');
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('a uses: stage loads polars in its worker thread only, never in the main thread', () => {
+    const fx = makeFixture({
+      'ml.yaml': 'stages:\n  in:\n    uses: gitml/data/ingest\n    with: {input: a.csv, output: a.parquet}\n',
+      'a.csv': 'x,y\n1,2\n',
+    });
+    const r = guarded(fx.dir, [CLI, 'repro'], ['--require', join(hooks, 'main-thread.cjs')]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('[in] ingest: 1 row, 2 columns from 1 file -> a.parquet');
+    // The guard works: the step run as its own process loads polars in that process's main thread.
+    const own = guarded(
+      fx.dir,
+      [CLI, 'step', 'ingest', '--with', '{"input": "a.csv", "output": "b.parquet"}'],
+      ['--require', join(hooks, 'main-thread.cjs')],
+    );
+    expect(own.stderr).toContain('polars in the main thread');
   });
 
   it('Vega loads when a chart is drawn, and not before: plots show --json builds specs without it', () => {

@@ -29,7 +29,7 @@ function ran(): Fixture {
   return fx;
 }
 
-function statusJson(fx: Fixture): Record<string, { changed: boolean; reasons: string[] }> {
+function statusJson(fx: Fixture): Record<string, { changed: boolean; reasons: string[]; missing?: { path: string; restore: string }[] }> {
   const r = fx.gitml('status', '--json');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout).stages;
@@ -79,7 +79,8 @@ describe('gitml status', () => {
     fx.remove('model.txt');
     fx.write('data/extra.txt', 'tampered\n');
     const s = statusJson(fx);
-    expect(s.train!.reasons).toEqual(['out `model.txt` not in the workspace; `gitml checkout` restores it']);
+    expect(s.train!.reasons).toEqual(['out `model.txt` not in the workspace']);
+    expect(s.train!.missing).toEqual([{ path: 'model.txt', restore: 'checkout' }]);
     expect(s.prepare!.reasons).toEqual(['out `data` modified']);
   });
 
@@ -94,9 +95,10 @@ describe('gitml status', () => {
     a.git('commit', '-qm', 'ran');
     // No remote and nothing cached: only a rerun brings it back.
     let s = statusJson(clone());
-    expect(s.train!.reasons).toEqual([
-      'dep `data/raw.txt` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
-      'out `model.txt` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it',
+    expect(s.train!.reasons).toEqual(['dep `data/raw.txt` not in the workspace', 'out `model.txt` not in the workspace']);
+    expect(s.train!.missing).toEqual([
+      { path: 'data/raw.txt', restore: 'repro' },
+      { path: 'model.txt', restore: 'repro' },
     ]);
 
     const remote = makeFixture({}, { git: false }).dir;
@@ -105,19 +107,27 @@ describe('gitml status', () => {
     a.git('commit', '-qm', 'remote');
     const b = clone();
     s = statusJson(b);
-    expect(s.prepare!.reasons).toEqual(['out `data` not in the workspace; `gitml pull` brings it']);
-    expect(s.train!.reasons).toEqual([
-      'dep `data/raw.txt` not in the workspace; `gitml pull` brings it',
-      'out `model.txt` not in the workspace; `gitml pull` brings it',
-    ]);
-    expect(b.gitml('status').stdout).toContain('train: changed\n    dep `data/raw.txt` not in the workspace; `gitml pull` brings it\n');
+    expect(s.prepare!.missing).toEqual([{ path: 'data', restore: 'pull' }]);
+    // The way back is said once, after the stages: `data`, `model.txt` and `now.txt`; `data/raw.txt` is inside `data`.
+    const text = b.gitml('status').stdout;
+    expect(text).toContain('train: changed\n    dep `data/raw.txt` not in the workspace\n    out `model.txt` not in the workspace\n');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '3 outputs are not in the workspace nor in the cache: `gitml pull` brings them from the default remote.',
+    );
+    expect(text.match(/gitml pull/g)).toHaveLength(1);
     // Once fetched into the cache, checkout is what brings them into the workspace.
     expect(a.gitml('push').code).toBe(0);
     expect(b.gitml('fetch').code).toBe(0);
-    expect(statusJson(b).train!.reasons).toEqual([
-      'dep `data/raw.txt` not in the workspace; `gitml checkout` restores it',
-      'out `model.txt` not in the workspace; `gitml checkout` restores it',
+    expect(statusJson(b).train!.missing).toEqual([
+      { path: 'data/raw.txt', restore: 'checkout' },
+      { path: 'model.txt', restore: 'checkout' },
     ]);
+    expect(b.gitml('status').stdout.trimEnd().split('\n').at(-1)).toBe(
+      '3 outputs are not in the workspace but in the cache: `gitml checkout` restores them.',
+    );
+    // repro says why a stage runs, briefly: no advice repeated per stage.
+    const run = b.gitml('repro', '--dry').stdout;
+    expect(run).toContain('train: would run (dep `data/raw.txt` not in the workspace; out `model.txt` not in the workspace)');
   });
 
   it('names a dependency added to ml.yaml and a changed command', () => {
@@ -145,7 +155,7 @@ describe('gitml status', () => {
     fx.write('ml.lock.json', '{"schema": "1", "stages": {"train": {"cmd": "not a list", "deps": {}, "outs": {}}}}\n');
     const r = fx.gitml('status');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('ml.lock.json: stages.train.cmd: must be array');
+    expect(r.stderr).toContain('ml.lock.json:1:45: stages.train.cmd: must be array');
     expect(fx.read('ml.lock.json')).toContain('not a list');
   });
 });

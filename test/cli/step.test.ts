@@ -23,4 +23,14 @@ describe('gitml step and the stage environment', () => {
     expect(bad.stderr).toContain('with (profile): missing `output`');
     expect(fx.gitml('step', 'profile', '--with', '{nope').stderr).toContain('--with must be a JSON object');
   });
+
+  it('reads numbers in settings as the stage runner encodes them (NaN, integers beyond 2^53)', () => {
+    const fx = makeFixture({});
+    const settings = { input: 'x.csv', outputs: { train: 'a.csv', test: 'b.csv' }, fractions: { train: { $float: 'nan' }, test: 0.5 }, seed: { $int: '7' } };
+    const r = fx.gitml('step', 'split', '--with', JSON.stringify(settings));
+    expect(r.code).toBe(2);
+    // Checked as the numbers they stand for, not as maps.
+    expect(r.stderr).toContain('with (split): fractions.train: must be > 0');
+    expect(r.stderr).not.toContain('got a map');
+  });
 });

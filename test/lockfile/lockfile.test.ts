@@ -116,7 +116,7 @@ describe('parseLockfile', () => {
     const err = corrupt('{"schema": "1", "stages": {');
     expect(err.code).toBe('E_LOCKFILE_CORRUPT');
     expect(err.data.reason).toMatch(/^not valid JSON \(/);
-    expect(err.message).toMatch(/^ml\.lock\.json: not valid JSON/);
+    expect(err.message).toMatch(/^ml\.lock\.json:1:28: not valid JSON \(unexpected end of file\)/);
     expect(err.message).toContain('git checkout -- ml.lock.json');
   });
 
@@ -157,7 +157,7 @@ describe('parseLockfile', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(LockfileCorruptError);
       expect((err as LockfileCorruptError).data.file).toBe('sub/ml.lock.json');
-      expect((err as Error).message).toMatch(/^sub\/ml\.lock\.json: not valid JSON/);
+      expect((err as Error).message).toMatch(/^sub\/ml\.lock\.json:1:1: not valid JSON/);
     }
   });
 });
@@ -220,5 +220,99 @@ describe('toStageLock', () => {
     const lock = toStageLock(s, new Map([['sub/in', info('a', 1)]]), new Map([['sub/out', info('b', 2, 1)], ['sub/m.json', info('c', 3)]]));
     const file: Lockfile = { schema: '1', stages: { train: lock } };
     expect(parseLockfile(serializeLockfile(file))).toEqual(file);
+  });
+});
+
+describe('parseLockfile: where a damaged file goes wrong', () => {
+  const text = serializeLockfile(sample());
+  /** `text` with `from` replaced by `to`, once. */
+  const edited = (from: string, to: string) => {
+    expect(text).toContain(from);
+    return text.replace(from, to);
+  };
+  /** 1-based line and column of the first `needle` in `haystack`. */
+  const at = (haystack: string, needle: string) => {
+    const before = haystack.slice(0, haystack.indexOf(needle)).split('\n');
+    return { line: before.length, col: before[before.length - 1]!.length + 1 };
+  };
+
+  it('gives line and column of a JSON syntax error', () => {
+    const bad = edited('"size": 20', '"size": 20,,');
+    const err = corrupt(bad);
+    expect(err.data).toMatchObject({ ...at(bad, ',,'), col: at(bad, ',,').col + 1 });
+    expect(err.message).toMatch(new RegExp(`^ml\\.lock\\.json:${at(bad, ',,').line}:\\d+: not valid JSON \\(expected a "quoted" key, found \`,\`\\)`));
+  });
+
+  it('locates an unquoted value, a missing comma and an unterminated string', () => {
+    for (const [from, to, needle] of [
+      ['"size": 20', '"size": twenty', 'twenty'],
+      ['"size": 20\n', '"size": 20\n"x": 1\n', '"x"'],
+      ['"python prepare.py"', '"python prepare.py', '"python prepare.py'],
+    ] as const) {
+      const bad = edited(from, to);
+      expect(corrupt(bad).data, to).toMatchObject(at(bad, needle));
+    }
+  });
+
+  it('rejects a number JSON.parse cannot hold (1e400 is Infinity), at its position', () => {
+    const bad = edited('"size": 20', '"size": 1e400');
+    const err = corrupt(bad);
+    expect(err.data).toMatchObject({ reason: 'stages.train.outs.model.pkl.size: number out of range', ...at(bad, '1e400') });
+    expect(err.exitCode).toBe(2);
+  });
+
+  it('rejects negative, fractional and too large sizes as schema errors with their key and position', () => {
+    for (const [size, message] of [
+      ['-1', 'must be >= 0'],
+      ['1.5', 'must be integer'],
+      ['9007199254740993', 'must be <= 9007199254740991'],
+    ] as const) {
+      const bad = edited('"size": 20', `"size": ${size}`);
+      expect(corrupt(bad).data, size).toMatchObject({ reason: `stages.train.outs.model.pkl.size: ${message}`, ...at(bad, size) });
+    }
+  });
+
+  it('locates a malformed hash and an unknown key', () => {
+    const badHash = edited(`"hash": "${h('b')}"`, '"hash": "md5:abc"');
+    expect(corrupt(badHash).data).toMatchObject(at(badHash, '"md5:abc"'));
+    const unknown = edited('"size": 20', '"size": 20, "sizes": 3');
+    expect(corrupt(unknown).data).toMatchObject({ reason: 'stages.train.outs.model.pkl: unknown key `sizes`', ...at(unknown, '"sizes"') });
+  });
+
+  it('rejects hostile nesting with one located error', () => {
+    const bad = edited('"train.epochs": 3', `"train.epochs": ${'['.repeat(5000)}${']'.repeat(5000)}`);
+    const start = performance.now();
+    const err = corrupt(bad);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(err.data.reason).toBe('stages.train.params.params.yaml.train.epochs.0...: nested too deeply');
+    expect(err.data.line).toBe(at(bad, '[[[').line);
+  });
+});
+
+describe('lockfile: parameter values JSON cannot hold', () => {
+  const lock = (values: Record<string, unknown>): Lockfile => ({
+    schema: '1',
+    stages: { train: { cmd: ['x'], deps: {}, outs: {}, params: { 'params.yaml': values } } },
+  });
+
+  it('keeps NaN, both infinities, null and big integers distinct, and reads them back', () => {
+    const values = { nan: NaN, inf: Infinity, ninf: -Infinity, none: null, big: 12345678901234567890123n, neg: -9007199254740993n, n: 1.5 };
+    const text = serializeLockfile(lock(values));
+    expect(JSON.parse(text).stages.train.params['params.yaml']).toEqual({
+      nan: { $float: 'nan' },
+      inf: { $float: 'inf' },
+      ninf: { $float: '-inf' },
+      none: null,
+      big: { $int: '12345678901234567890123' },
+      neg: { $int: '-9007199254740993' },
+      n: 1.5,
+    });
+    expect(parseLockfile(text).stages.train!.params!['params.yaml']).toEqual(values);
+    expect(serializeLockfile(parseLockfile(text))).toBe(text);
+  });
+
+  it('reads the encoding inside lists too', () => {
+    const text = serializeLockfile(lock({ grid: [NaN, 1, [Infinity]] }));
+    expect(parseLockfile(text).stages.train!.params!['params.yaml']!.grid).toEqual([NaN, 1, [Infinity]]);
   });
 });

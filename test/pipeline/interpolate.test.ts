@@ -116,6 +116,49 @@ describe('interpolate', () => {
   });
 });
 
+describe('interpolate: unclosed and escaped references', () => {
+  it('rejects a `${` with no closing `}`, showing where it starts', () => {
+    expect(errorOf(() => interpolate('python train.py --lr ${train.lr', scopes({ vars: { train: { lr: 1 } } })))).toBe(
+      '`${train.lr` has no closing `}` (write `\\${` for a literal `${`)',
+    );
+    // Even when an earlier reference is closed.
+    expect(errorOf(() => interpolate('${a} ${b', scopes({ vars: { a: 1, b: 2 } })))).toMatch(/^`\$\{b` has no closing/);
+  });
+
+  it('keeps a lone `\\${` literal, closed or not', () => {
+    expect(interpolate('echo \\${ and ${a}', scopes({ vars: { a: 1 } })).value).toBe('echo ${ and 1');
+    expect(interpolate('echo ${a} \\${', scopes({ vars: { a: 1 } })).value).toBe('echo 1 ${');
+  });
+
+  it('formats NaN, infinities and integers beyond 2^53 with every digit', () => {
+    const s = scopes({ params: { n: NaN, i: -Infinity, big: 12345678901234567890123n } });
+    expect(interpolate('${n} ${i} ${big}', s).value).toBe('NaN -Infinity 12345678901234567890123');
+    expect(interpolate('${big}', s, { keepType: true }).value).toBe(12345678901234567890123n);
+  });
+
+  it('takes time linear in the length of the text', () => {
+    const s = scopes({ vars: { x: 1 } });
+    const time = (n: number) => {
+      const text = '${x}'.repeat(n);
+      const start = performance.now();
+      expect(interpolate(text, s).value).toBe('1'.repeat(n));
+      return performance.now() - start;
+    };
+    time(1000); // warm up
+    const t10 = time(10_000);
+    const t20 = time(20_000);
+    expect(t20).toBeLessThan(1000);
+    // Twice the text, about twice the time; quadratic would be four times (with slack for a busy machine).
+    expect(t20).toBeLessThan(Math.max(4 * t10, 50));
+    // Hostile text that made the old pattern backtrack: a `${` then many spaces, never closed.
+    const start = performance.now();
+    errorOf(() => interpolate(`\${${' '.repeat(20_000)}x`, s, { keepType: true }));
+    errorOf(() => interpolate('${'.repeat(20_000), s));
+    expect(interpolate('\\${'.repeat(20_000), s).value).toBe('${'.repeat(20_000));
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+});
+
 describe('parseRef', () => {
   it('splits dotted names and indexes into parts', () => {
     expect(parseRef('a.b[2].c')).toEqual(['a', 'b', 2, 'c']);

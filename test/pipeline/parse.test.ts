@@ -643,6 +643,12 @@ describe('parsePipeline: problems', () => {
     expect(p.message).toMatch(/^invalid YAML: /);
   });
 
+  it('puts an unreadable params file first, before the ${...} errors it causes further up ml.yaml', () => {
+    const params = `${'# comment\n'.repeat(20)}train:\n  lr: *lr\n`;
+    const all = problemsOf(yml('stages:', '  train:', '    cmd: python train.py --lr ${train.lr}'), { 'params.yaml': params });
+    expect(all.map((p) => `${p.file}:${p.line}`)).toEqual(['params.yaml:22', 'ml.yaml:3']);
+  });
+
   it('reports invalid YAML with its position', () => {
     const p = problemOf(yml('stages:', '  train:', '    cmd: x', '    deps: [a, b'));
     expect(p).toMatchObject({ file: 'ml.yaml', path: '' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HashInfo } from '../../core/hash/hash-path.js';
-import type { StageLock } from '../../core/lockfile/lockfile.js';
+import { parseLockfile, serializeLockfile, type StageLock } from '../../core/lockfile/lockfile.js';
+import { toStageLock } from '../../core/lockfile/entry.js';
 import { parsePipeline } from '../../core/pipeline/parse.js';
 import type { Stage } from '../../core/pipeline/types.js';
 import { stageStatus, type HashOf } from '../../core/plan/stage-status.js';
@@ -119,16 +120,21 @@ describe('stageStatus', () => {
   it('says how a missing output comes back: checkout from the cache, pull from a remote, or a rerun', () => {
     const missing = disk({ 'train.py': h('a') });
     const where = (cached: boolean, remote: boolean) =>
-      stageStatus(stage(TRAIN), lock(), missing, { cached: () => cached, remote, isOutput: () => false }).reasons;
-    expect(where(true, true)).toEqual(['out `model.pkl` not in the workspace; `gitml checkout` restores it']);
-    expect(where(false, true)).toEqual(['out `model.pkl` not in the workspace; `gitml pull` brings it']);
-    expect(where(false, false)).toEqual(['out `model.pkl` not in the workspace nor in the cache, and no remote is set; `gitml repro` rebuilds it']);
+      stageStatus(stage(TRAIN), lock(), missing, { cached: () => cached, remote, isOutput: () => false });
+    expect(where(true, true).reasons).toEqual(['out `model.pkl` not in the workspace']);
+    expect(where(true, true).missing).toEqual([{ path: 'model.pkl', restore: 'checkout' }]);
+    expect(where(false, true).missing).toEqual([{ path: 'model.pkl', restore: 'pull' }]);
+    expect(where(false, false).missing).toEqual([{ path: 'model.pkl', restore: 'repro' }]);
   });
 
   it('says a missing dependency that another stage produces is not in the workspace; a source file is deleted', () => {
     const restorable = (isOutput: boolean) => ({ cached: () => false, remote: true, isOutput: () => isOutput });
     const noSource = disk({ 'model.pkl': h('b') });
-    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(true)).reasons).toEqual(['dep `train.py` not in the workspace; `gitml pull` brings it']);
+    expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(true))).toEqual({
+      changed: true,
+      reasons: ['dep `train.py` not in the workspace'],
+      missing: [{ path: 'train.py', restore: 'pull' }],
+    });
     expect(stageStatus(stage(TRAIN), lock(), noSource, restorable(false)).reasons).toEqual(['dep `train.py` deleted']);
   });
 
@@ -171,6 +177,37 @@ describe('stageStatus', () => {
         'dep `old.csv` removed',
         'out `model.pkl` not in the workspace',
       ],
+    });
+  });
+
+  describe('params JSON cannot hold, through a written and read lockfile', () => {
+    /** The stage's lock after a run with params.yaml `lr: <value>`, written to ml.lock.json text and read back. */
+    const lockedWith = (value: string): StageLock => {
+      const ran = stage(TRAIN, `train:\n  lr: ${value}\n`);
+      const text = serializeLockfile({ schema: '1', stages: { train: toStageLock(ran, new Map([['train.py', { hash: h('a'), size: 10 }]]), new Map([['model.pkl', { hash: h('b'), size: 20 }]])) } });
+      return parseLockfile(text).stages.train!;
+    };
+    const VALUES = ['.nan', '.inf', '-.inf', 'null', '12345678901234567890123', '12345678901234567890124', '"5"', '5'];
+
+    it('tells each from every other, and each from itself as unchanged', () => {
+      for (const old of VALUES) {
+        const locked = lockedWith(old);
+        for (const now of VALUES) {
+          const r = stageStatus(stage(TRAIN, `train:\n  lr: ${now}\n`), locked, disk());
+          expect(r.changed, `${old} -> ${now}`).toBe(old !== now);
+        }
+      }
+    });
+
+    it('shows the values as written, and a string that became a number with its quotes', () => {
+      const reason = (old: string, now: string) => stageStatus(stage(TRAIN, `train:\n  lr: ${now}\n`), lockedWith(old), disk()).reasons;
+      expect(reason('"5"', '5')).toEqual(['param `train.lr` changed `"5" -> 5`']);
+      expect(reason('5', '"5"')).toEqual(['param `train.lr` changed `5 -> "5"`']);
+      expect(reason('.nan', 'null')).toEqual(['param `train.lr` changed `NaN -> null`']);
+      expect(reason('.inf', '-.inf')).toEqual(['param `train.lr` changed `Infinity -> -Infinity`']);
+      expect(reason('12345678901234567890123', '12345678901234567890124')).toEqual([
+        'param `train.lr` changed `12345678901234567890123 -> 12345678901234567890124`',
+      ]);
     });
   });
 });

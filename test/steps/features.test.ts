@@ -139,7 +139,7 @@ describe('gitml/data/features', () => {
       ].join('')}`,
     });
     const r = fx.gitml('repro', '-k', '-j', '4');
-    expect(r.code).toBe(1);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
     const all = r.stdout + r.stderr;
     expect(all).toContain('standardize: column `c` has standard deviation 0 (every value is 3); it cannot be standardized');
     expect(all).toContain('normalize: column `c` has min == max (every value is 3)');

@@ -328,4 +328,10 @@ columns:
     expect(parseExpectations('', 'e.yaml').problems[0]!.message).toContain('the file is empty');
     expect(parseExpectations('- a\n', 'e.yaml').problems[0]!.message).toContain('expected a map with `columns:`');
   });
+
+  it('reports an alias with no anchor as a located problem instead of throwing', () => {
+    expect(parseExpectations('rows: {min: 1}\ncolumns:\n  a: *typed\n', 'e.yaml').problems).toEqual([
+      { file: 'e.yaml', line: 3, col: 6, path: '', message: 'invalid YAML: alias `*typed` names no anchor `&typed` set before it' },
+    ]);
+  });
 });
