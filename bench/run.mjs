@@ -17,7 +17,7 @@ const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
 const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
 
 const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
-// `--only data` (or hashing, tree, pipeline, startup, speed): one group of figures.
+// `--only data` (or hashing, tree, checkout, pipeline, startup, speed): one group of figures.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FILES = quick ? 10_000 : 100_000;
 const BIG = quick ? 256 << 20 : 1 << 30;
@@ -103,8 +103,9 @@ function makeTree(dir, files) {
   }
 }
 
-async function benchTree() {
-  const ws = join(work, 'tree');
+/** A workspace whose one stage made a tree of FILES files of 1-4 KiB under data/, all saved in the cache. */
+function treeWorkspace(name) {
+  const ws = join(work, name);
   mkdirSync(ws);
   run('git', ['init', '-q'], ws);
   writeFileSync(join(ws, 'ml.yaml'), `stages:\n  gen:\n    cmd: node gen.mjs\n    outs: [data]\n`);
@@ -114,6 +115,54 @@ async function benchTree() {
     `import { mkdirSync, writeFileSync } from 'node:fs';\nimport { randomBytes } from 'node:crypto';\nfor (let i = 0; i < ${FILES}; i++) {\n  if (i % 1000 === 0) mkdirSync('data/d' + i / 1000, { recursive: true });\n  writeFileSync('data/d' + Math.floor(i / 1000) + '/f' + i + '.bin', randomBytes(1024 + ((i * 2654435761) % 3072)));\n}\n`,
   );
   gitml(ws, 'repro', '-q');
+  return ws;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * `gitml checkout` of the whole tree into an empty workspace against `cp -r` of the same tree, alternated `rounds`
+ * times so that both see the same state of the machine; medians. Every object is verified against its hash on the
+ * way in: in copy mode the bytes copied are the bytes hashed, in hardlink mode each object is read once to be hashed
+ * before it is linked.
+ */
+function checkoutVsCp(ws, label, rounds = 5) {
+  const ours = [];
+  const cp = [];
+  // cp -r copies a plain tree of the same files from outside the workspace, into the same place checkout writes:
+  // where a directory is created decides how fast files are created in it (on ext4, cp -r into a directory beside a
+  // large .ml/cache was measured ten times slower than into a fresh one elsewhere), so both write to ws/data.
+  const ref = join(work, 'ref');
+  if (!existsSync(ref)) run('cp', ['-r', join(ws, 'data'), ref]);
+  const steps = [
+    () => {
+      rmSync(join(ws, 'data'), { recursive: true, force: true });
+      const t = performance.now();
+      gitml(ws, 'checkout', '-q');
+      ours.push((performance.now() - t) / 1000);
+    },
+    () => {
+      rmSync(join(ws, 'data'), { recursive: true, force: true });
+      const t = performance.now();
+      run('cp', ['-r', ref, join(ws, 'data')]);
+      cp.push((performance.now() - t) / 1000);
+    },
+  ];
+  // Alternated, and which goes first alternates too, so that both see the same state of the machine.
+  for (let i = 0; i < rounds; i++) for (const step of i % 2 ? [...steps].reverse() : steps) step();
+  const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
+  console.log(`  ${label}: gitml ${fmt(ours)}; cp -r ${fmt(cp)}`);
+  // Leave the workspace as checkout made it.
+  rmSync(join(ws, 'data'), { recursive: true, force: true });
+  gitml(ws, 'checkout', '-q');
+  return { ours: median(ours), cp: median(cp) };
+}
+
+async function benchTree() {
+  const ws = treeWorkspace('tree');
 
   const statDir = join(ws, '.ml/state/stat');
   const first = await time(() => gitml(ws, 'status'), 2, () => rmSync(statDir, { recursive: true, force: true }));
@@ -133,20 +182,18 @@ async function benchTree() {
   const noop = await time(() => gitml(ws, 'status'), 5);
   const gitStatus = await time(() => run('git', ['status', '--porcelain'], ws), 5);
   record(`no-op status, ${FILES} files`, noop, 'git status', gitStatus, 2);
-
-  const restore = await time(
-    () => gitml(ws, 'checkout', '-q'),
-    2,
-    () => rmSync(join(ws, 'data'), { recursive: true, force: true }),
-  );
-  const cp = await time(
-    () => run('cp', ['-r', join(ws, 'data'), join(work, 'copy')]),
-    2,
-    () => rmSync(join(work, 'copy'), { recursive: true, force: true }),
-  );
-  record(`checkout ${FILES} files into an empty workspace`, restore, 'cp -r', cp, 1);
   rmSync(ws, { recursive: true, force: true });
-  rmSync(join(work, 'copy'), { recursive: true, force: true });
+}
+
+async function benchCheckout() {
+  const ws = treeWorkspace('checkout');
+  const copy = checkoutVsCp(ws, 'copy mode (default), medians of alternated runs');
+  record(`checkout ${FILES} files (verified) vs cp -r`, copy.ours, 'cp -r', copy.cp, 1, 's', false, { rounds: 5, statistic: 'median' });
+  writeFileSync(join(ws, '.ml/config.yaml'), 'cache:\n  link: hardlink\n');
+  const hard = checkoutVsCp(ws, 'hardlink mode, each object hashed before it is linked');
+  record(`checkout ${FILES} files (hardlink, verified)`, hard.ours, 'cp -r', hard.cp, 1, 's', false, { rounds: 5, statistic: 'median' });
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(join(work, 'ref'), { recursive: true, force: true });
 }
 
 async function benchPipeline() {
@@ -178,6 +225,7 @@ try {
   const groups = {
     hashing: benchHashing,
     tree: benchTree,
+    checkout: benchCheckout,
     pipeline: benchPipeline,
     startup: benchStartup,
     speed: () => benchSpeed({ root: ROOT, work, cli: CLI, quick, record, note: (line) => console.log(line) }),

@@ -157,3 +157,31 @@ export class UsageError extends GitmlError {
     super('E_USAGE', message);
   }
 }
+
+/**
+ * A cache object's content does not hash to its name (a flipped bit on disk, an edited file). It was moved to the
+ * quarantine and nothing was installed or uploaded from it.
+ */
+export class CorruptObjectError extends GitmlError {
+  constructor(
+    readonly objects: { path: string; hash: string; actual: string; quarantined: string }[],
+    recover: string,
+  ) {
+    const list = objects.map((o) => `${o.path} (object ${o.hash} hashes to ${o.actual}; moved to ${o.quarantined})`).join(', ');
+    super('E_OBJECT_CORRUPT', `corrupt cache ${objects.length === 1 ? 'object' : 'objects'}, not used: ${list}. ${recover}`, {
+      data: { objects },
+      exitCode: 1,
+    });
+  }
+}
+
+/**
+ * A path read from a lockfile or a directory manifest that gitml did not write here (another commit, a remote) would
+ * be written outside the workspace or over a file gitml must never write (`.git`, `.ml`, `ml.yaml`, ...). Nothing is
+ * written. Exit 2: it is bad input, not a failed run.
+ */
+export class UnsafePathError extends GitmlError {
+  constructor(file: string, path: string, reason: string) {
+    super('E_UNSAFE_PATH', `${file}: refusing output path \`${path}\`: ${reason}; nothing was written`, { data: { file, path, reason } });
+  }
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { CacheMissError, GitmlError, ObjectsMissingError, UsageError } from '../errors.js';
+import { CacheMissError, CorruptObjectError, GitmlError, ObjectsMissingError, UsageError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
 import { loadBlake3 } from '../hash/blake3.js';
 import { openSnapshot, WORKSPACE, type Snapshot } from '../git/revision.js';
@@ -33,12 +33,12 @@ export interface CheckoutOptions {
 
 /**
  * Restores outputs so the workspace matches ml.lock.json, or with `rev` the lockfile of that commit. Cached outputs
- * come from the cache; uncached ones (metrics, plots) from git: HEAD's version, or `rev`'s. Files that already match
- * are left alone.
+ * come from the cache, each object verified as it is installed; uncached ones (metrics, plots) from git: HEAD's
+ * version, or `rev`'s. Files that already match are left alone.
  *
- * With `rev`, every object is checked before anything is written: when one is missing nothing changes and an
- * `ObjectsMissingError` says what and where to get it. Without `rev` the outputs that can be restored are, and each
- * one that cannot is reported with a reason.
+ * With `rev`, every object is checked to be at hand before anything is written: when one is missing nothing changes
+ * and an `ObjectsMissingError` says what and where to get it. Without `rev` the outputs that can be restored are, and
+ * each one that cannot (an object missing, or corrupt and so quarantined) is reported with a reason.
  */
 export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntry[]> {
   const cwd = opts.cwd ?? process.cwd();
@@ -96,7 +96,7 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
 
     const release = acquireWorkspaceGuard(ws.root);
     try {
-      return selected.map(({ stage, path, entry }): CheckoutEntry => {
+      const restoreOne = async ({ stage, path, entry }: (typeof selected)[number]): Promise<CheckoutEntry> => {
         if (entry.cache === false) {
           if (matches(path, entry)) return { path, stage, result: 'unchanged' };
           const bytes = committed.get(path);
@@ -115,13 +115,18 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
           return { path, stage, result: 'restored' };
         }
         try {
-          return { path, stage, result: ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress }) };
+          return { path, stage, result: await ws.cache.restore(path, entry, ws.hasher, { progress: opts.progress, stage }) };
         } catch (err) {
           if (err instanceof CacheMissError)
             return { path, stage, result: 'error', message: `${err.message.replace(/; run .*$/, '')}; ${whereToGet(ws, stage)}` };
+          // A corrupt object was quarantined and not installed; the other outputs are still restored.
+          if (err instanceof CorruptObjectError) return { path, stage, result: 'error', message: err.message };
           throw err;
         }
-      });
+      };
+      const entries: CheckoutEntry[] = [];
+      for (const o of selected) entries.push(await restoreOne(o));
+      return entries;
     } finally {
       release();
     }

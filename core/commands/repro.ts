@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InterruptedError, StageFailedError } from '../errors.js';
+import { CorruptObjectError, InterruptedError, StageFailedError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
 import { checkTargets } from '../graph/targets.js';
 import type { HashInfo } from '../hash/hash-path.js';
@@ -129,16 +129,26 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
           const hit = useRunCache && RunCache.eligible(stage) ? runCache.lookup(key) : undefined;
           if (hit) {
             const outs = new Map<string, HashInfo>();
-            for (const out of stage.outs) {
-              const entry = hit.outs[out.path]!;
-              // Uncached outputs are committed to git, so they are always real files, never links.
-              ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache });
-              outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
+            try {
+              for (const out of stage.outs) {
+                const entry = hit.outs[out.path]!;
+                // Uncached outputs are committed to git, so they are always real files, never links.
+                await ws.cache.restore(out.path, entry, ws.hasher, { copy: !out.cache, stage: name });
+                outs.set(out.path, { hash: entry.hash, size: entry.size, ...(entry.nfiles !== undefined ? { nfiles: entry.nfiles } : {}) });
+              }
+            } catch (err) {
+              // A corrupt object is quarantined and never installed; running the stage makes the outputs afresh
+              // (and puts good objects back in the cache), which is what the run-cache would have saved time on.
+              if (!(err instanceof CorruptObjectError)) throw err;
+              print(`Stage \`${name}\` not restored from run-cache: ${corruptList(err)}`);
+              outs.clear();
             }
-            commit(ws, graph, lock, name, deps, outs, opts.progress);
-            print(`Stage \`${name}\` restored from run-cache`);
-            done('restored');
-            return true;
+            if (outs.size === stage.outs.length) {
+              await commit(ws, graph, lock, name, deps, outs, opts.progress);
+              print(`Stage \`${name}\` restored from run-cache`);
+              done('restored');
+              return true;
+            }
           }
 
           print(`Running stage \`${name}\` (${reasonsOf.get(name)!.join('; ')})`);
@@ -159,7 +169,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             // Uncached outputs (metrics) are stored too, so that a run-cache hit can restore every output.
             for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!, { copy: true });
           }
-          commit(ws, graph, lock, name, deps, result.outs, opts.progress);
+          await commit(ws, graph, lock, name, deps, result.outs, opts.progress);
           if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });
           print(`Stage \`${name}\` done`);
           done('ran');
@@ -222,7 +232,7 @@ function dropRemovedStages(ws: Workspace, graph: Graph, lock: Lockfile, print: (
  * Saves a finished stage's cached outputs, records it in the lockfile (written atomically), and in hardlink or
  * symlink mode turns the outputs into links to the cache.
  */
-function commit(
+async function commit(
   ws: Workspace,
   graph: Graph,
   lock: Lockfile,
@@ -230,16 +240,21 @@ function commit(
   deps: Map<string, HashInfo>,
   outs: Map<string, HashInfo>,
   progress?: Progress,
-): void {
+): Promise<void> {
   const stage = graph.stages.get(name)!;
   for (const out of stage.outs) if (out.cache) ws.cache.save(out.path, outs.get(out.path)!, { progress });
   lock.stages[name] = toStageLock(stage, deps, outs);
   ws.writeLock(lock);
-  for (const out of stage.outs) if (out.cache) ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
+  for (const out of stage.outs) if (out.cache) await ws.cache.restore(out.path, lock.stages[name]!.outs[out.path]!, ws.hasher, { relink: true });
   updateIgnored(ws.root, { add: stage.outs.filter((o) => o.cache).map((o) => o.path), outputs: cachedOutputs(graph) });
 }
 
 /** Every cached output of the pipeline: the `.gitignore` lines that are ours. */
 function cachedOutputs(graph: Graph): string[] {
   return [...graph.stages.values()].flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path));
+}
+
+/** The corrupt objects of an error, one short phrase each. */
+function corruptList(err: CorruptObjectError): string {
+  return `${err.objects.map((o) => `${o.path} is corrupt in the cache (moved to ${o.quarantined})`).join(', ')}; running it instead`;
 }

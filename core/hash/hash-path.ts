@@ -166,6 +166,11 @@ export class PathHasher {
     return hashFileSync(abs, this.blake3, this.buffer);
   }
 
+  /** A fresh incremental BLAKE3, for hashing bytes as they are copied. */
+  incremental(): Blake3 {
+    return this.blake3();
+  }
+
   hashBytes(data: Uint8Array): string {
     const h = this.blake3();
     h.update(data);

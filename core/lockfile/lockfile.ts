@@ -1,11 +1,12 @@
 import { LineCounter, parseDocument } from 'yaml';
 import validateLockfile from '../generated/validate-lockfile.js';
-import { LockfileCorruptError, type LockfileLocation } from '../errors.js';
+import { LockfileCorruptError, UnsafePathError, type LockfileLocation } from '../errors.js';
 import type { Lockfile, LockEntry, StageLock } from '../generated/lockfile.js';
 import { makeLocator } from '../pipeline/locate.js';
 import type { CompiledValidator } from '../pipeline/schema.js';
 import { canonicalJson, decodeSpecial } from '../util/canonical.js';
 import { findJsonError, lineCol } from '../util/json-position.js';
+import { unsafePathReason } from '../util/paths.js';
 
 export type { Lockfile, LockEntry, StageLock };
 
@@ -84,6 +85,16 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     }
     if (stage.params) stage.params = decodeSpecial(stage.params) as StageLock['params'];
     if (stage.with) stage.with = decodeSpecial(stage.with) as StageLock['with'];
+  }
+  // A lockfile may come from another commit, a merge or a fresh clone: its output paths are checked before anything
+  // is written to them, since `checkout` and `pull` write there.
+  for (const [stage, s] of Object.entries(lock.stages)) {
+    for (const out of Object.keys(s.outs)) {
+      const reason = unsafePathReason(out);
+      if (!reason) continue;
+      const at = locate(['stages', stage, 'outs', out], true);
+      throw new UnsafePathError(`${file}:${at.line}:${at.col}: stages.${stage}.outs`, out, reason);
+    }
   }
   return lock;
 }

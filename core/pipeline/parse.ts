@@ -1,6 +1,6 @@
 import type { Problem } from '../errors.js';
 import { compareStrings } from '../util/canonical.js';
-import { workspacePath } from '../util/paths.js';
+import { reservedReason, workspacePath } from '../util/paths.js';
 import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
 import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate.js';
 import { DEFAULT_PARAMS_FILE, flattenKeys, getKey, readParamsFile, setKey } from './params.js';
@@ -238,6 +238,7 @@ class Context {
     body: StageBody,
     bodyPath: KeyPath,
     toPath: (p: string, where: KeyPath) => string | undefined,
+    toOut: (p: string, where: KeyPath) => string | undefined,
     deps: Set<string>,
     outs: Out[],
   ): StepDefinition | undefined {
@@ -266,7 +267,7 @@ class Context {
       if (p) deps.add(p);
     }
     for (const o of step.outputs(withMap)) {
-      const p = toPath(o.path, [...bodyPath, 'with', ...o.key]);
+      const p = toOut(o.path, [...bodyPath, 'with', ...o.key]);
       if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
     }
     return step;
@@ -290,6 +291,13 @@ class Context {
       else if (resolved === '.') this.problem(where, `\`${p}\` is the whole workspace; name a file or directory inside it`);
       return resolved === '.' ? undefined : resolved;
     };
+    // Outputs are deleted and rewritten by repro, checkout and pull: git's and gitml's own files must never be one.
+    const toOut = (p: string, where: KeyPath): string | undefined => {
+      const resolved = toPath(p, where);
+      const reason = resolved === undefined ? undefined : reservedReason(resolved);
+      if (reason) this.problem(where, `\`${p}\` cannot be an output: ${reason}`);
+      return reason ? undefined : resolved;
+    };
 
     const deps = new Set<string>();
     (body.deps ?? []).forEach((d, i) => {
@@ -298,7 +306,7 @@ class Context {
     });
 
     const outs: Out[] = [];
-    const step = body.uses === undefined ? undefined : this.resolveStep(body, bodyPath, toPath, deps, outs);
+    const step = body.uses === undefined ? undefined : this.resolveStep(body, bodyPath, toPath, toOut, deps, outs);
     const outField = (field: 'outs' | 'metrics' | 'plots', kind: OutKind) => {
       (body[field] ?? []).forEach((entry: OutEntry, i) => {
         const where = [...bodyPath, field, i];
@@ -308,7 +316,7 @@ class Context {
             : typeof entry.path === 'string'
               ? [entry.path, entry as OutOptions]
               : (Object.entries(entry)[0] as [string, OutOptions]);
-        const p = toPath(raw, where);
+        const p = toOut(raw, where);
         if (!p) return;
         if (outs.some((o) => o.path === p)) {
           this.problem(where, `\`${p}\` is declared twice in this stage`);

@@ -1,6 +1,6 @@
 import { constants, existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ResolvedRemote } from '../config.js';
 import { RemoteUnreachableError } from './errors.js';
@@ -83,7 +83,7 @@ export class DirRemote implements RemoteStore {
     }
   }
 
-  async put(key: string, src: string): Promise<void> {
+  async put(key: string, src: string | Uint8Array): Promise<void> {
     const dest = join(this.dir, key);
     await mkdir(dirname(dest), { recursive: true });
     // Written under a temporary name and renamed, so an interrupted push leaves nothing under the object's name.
@@ -91,7 +91,8 @@ export class DirRemote implements RemoteStore {
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${process.pid}-${++uploads}-${randomBytes(4).toString('hex')}`);
     try {
-      await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+      if (typeof src === 'string') await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+      else await writeFile(tmp, src, { flag: 'wx' });
       await chmod(tmp, 0o444);
       await rename(tmp, dest);
     } catch (err) {

@@ -22,8 +22,11 @@ export interface RemoteStore {
   list(prefix: string): Promise<string[]>;
   /** Downloads `key` into the local file `dest` (created or replaced); `false` when the remote does not hold it. */
   get(key: string, dest: string, signal?: AbortSignal): Promise<boolean>;
-  /** Uploads the local file `src` as `key`; a reader never sees a partly written object. */
-  put(key: string, src: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Uploads the local file `src` (or, for bytes already read and checked, those bytes) as `key`; a reader never sees
+   * a partly written object.
+   */
+  put(key: string, src: string | Uint8Array, signal?: AbortSignal): Promise<void>;
   /** Deletes what interrupted uploads left (a store whose uploads are atomic has none); returns how many. */
   removeStaleUploads?(): Promise<number>;
   close(): void;

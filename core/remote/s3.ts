@@ -157,10 +157,10 @@ export class S3Remote implements RemoteStore {
     }
   }
 
-  async put(key: string, src: string, signal?: AbortSignal): Promise<void> {
-    const size = statSync(src).size;
+  async put(key: string, src: string | Uint8Array, signal?: AbortSignal): Promise<void> {
+    const size = typeof src === 'string' ? statSync(src).size : src.byteLength;
     // PutObject stores the whole body or nothing, so readers never see a partial object.
-    const body = size < BUFFER_BELOW ? await readFile(src) : createReadStream(src);
+    const body = typeof src !== 'string' ? src : size < BUFFER_BELOW ? await readFile(src) : createReadStream(src);
     try {
       await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.full(key), Body: body, ContentLength: size }), {
         abortSignal: signal,

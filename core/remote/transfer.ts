@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Cache } from '../cache/cache.js';
 import type { RunCache, RunRecord } from '../cache/run-cache.js';
-import { hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from '../hash/blake3.js';
+import { HASH_ALGORITHM, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from '../hash/blake3.js';
 import type { Manifest } from '../hash/hash-path.js';
 import type { Progress } from '../util/progress.js';
 import { RemoteUnreachableError, TransferInterruptedError } from './errors.js';
@@ -97,6 +97,9 @@ class Pool {
   }
 }
 
+/** Objects below this size are read once into memory, hashed, and those same bytes uploaded. */
+const UPLOAD_FROM_MEMORY = 8 << 20;
+
 let temps = 0;
 /** Cache temporaries contain `.tmp-`, so `gitml gc` clears what a killed process left. */
 const tempName = (dest: string) => `${dest}.tmp-${process.pid}-${++temps}`;
@@ -105,6 +108,10 @@ const tempName = (dest: string) => `${dest}.tmp-${process.pid}-${++temps}`;
  * Uploads the objects behind `wanted` (and with `runs`, those run-cache entries and their objects) that the remote
  * lacks. A directory's files go before its manifest, so a manifest on the remote means its files are there too; a
  * run-cache entry goes after all its objects.
+ *
+ * Each object is hashed on its way out: a small one is read once and the bytes that hashed right are the bytes
+ * uploaded; a large one is hashed, then streamed. One that does not match its name is not uploaded but moved to
+ * `.ml/cache/quarantine/` and reported, and so are the directory manifest and run-cache entries that need it.
  */
 export async function pushObjects(opts: EngineOptions & { wanted: Wanted[]; runs?: RunEntry[] }): Promise<PushReport> {
   const { cache, store, progress } = opts;
@@ -124,10 +131,29 @@ export async function pushObjects(opts: EngineOptions & { wanted: Wanted[]; runs
     failed: [],
   };
 
+  const blake3 = await loadBlake3();
+  const buffer = Buffer.allocUnsafe(1 << 20);
   const upload = async (ref: ObjectRef) => {
     const src = cache.objectPath(ref.hash);
     const size = statSync(src).size;
-    await store.put(objectKey(ref.hash), src, opts.signal);
+    let body: string | Buffer = src;
+    let actual: string;
+    if (size < UPLOAD_FROM_MEMORY) {
+      body = await readFile(src);
+      const h = blake3();
+      h.update(body);
+      actual = `${HASH_ALGORITHM}:${h.digest()}`;
+    } else actual = await hashOf(src, size, blake3, buffer);
+    if (actual !== ref.hash) {
+      const moved = relative(cache.root, cache.quarantine(ref.hash, ref.path));
+      report.failed.push({
+        ...ref,
+        message: `${ref.path}: object ${ref.hash} in the local cache is corrupt (its content hashes to ${actual}); not pushed, moved to ${moved}. Run \`gitml repro -f\` on its stage to rebuild it, or \`gitml pull\` in a workspace with a good copy`,
+      });
+      progress?.tick(1);
+      return;
+    }
+    await store.put(objectKey(ref.hash), body, opts.signal);
     onRemote.add(objectKey(ref.hash));
     report.pushed++;
     report.bytes += size;

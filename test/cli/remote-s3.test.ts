@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -136,6 +136,26 @@ describe('an S3 remote', () => {
     expect(() => readFileSync(objectPath(b, model))).toThrow();
     expect(b.read('out/a.txt')).toBe('alpha corrupt\n');
     expect(b.exists('model.bin')).toBe(false);
+  });
+
+  it('a corrupt object in the local cache is not pushed: it is quarantined, the rest goes up, exit 1', async () => {
+    const a = await origin('pushbad');
+    const model = a.lock().stages.build.outs['model.bin'].hash as string;
+    const file = objectPath(a, model);
+    chmodSync(file, 0o644);
+    const bytes = readFileSync(file);
+    bytes[0] = bytes[0]! ^ 0x01;
+    writeFileSync(file, bytes);
+
+    const r = await gitml(a, ['push']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: model.bin: object ${model} in the local cache is corrupt`);
+    expect(r.stderr).toContain(`moved to .ml/cache/quarantine/blake3-${model.split(':')[1]}--model.bin`);
+    const hex = model.split(':')[1]!;
+    const keys = await keysUnder('pushbad');
+    expect(keys).not.toContain(`pushbad/blake3/${hex.slice(0, 2)}/${hex.slice(2)}`);
+    // out/a.txt, out/nested/b.bin and the manifest of out/
+    expect(keys).toHaveLength(3);
   });
 
   it('--run-cache moves run-cache entries through the bucket', async () => {
