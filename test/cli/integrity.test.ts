@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
+import { BUILD_STAGE, makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 /**
  * Every object installed into the workspace or uploaded to a remote is checked against its hash on the way; one that
@@ -9,15 +9,7 @@ import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
  */
 
 const PIPELINE = `stages:
-  build:
-    cmd: >-
-      mkdir -p out/nested &&
-      cp in.txt out/a.txt &&
-      printf 'beta\\000\\377\\n' > out/nested/b.bin &&
-      printf 'weights\\001\\002\\377' > model.bin
-    deps: [in.txt]
-    outs: [model.bin, out]
-`;
+${BUILD_STAGE}`;
 
 function ok(fx: Fixture, ...args: string[]): string {
   const r = fx.gitml(...args);

@@ -1,19 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
+import { BUILD_STAGE, makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
 
 // Two stages: a binary file and a directory with a nested file; a second stage's file that depends on the first.
 const PIPELINE = `stages:
-  build:
-    cmd: >-
-      mkdir -p out/nested &&
-      cp in.txt out/a.txt &&
-      printf 'beta\\000\\377\\n' > out/nested/b.bin &&
-      printf 'weights\\001\\002\\377' > model.bin
-    deps: [in.txt]
-    outs: [model.bin, out]
-  report:
+${BUILD_STAGE}  report:
     cmd: wc -c < out/a.txt | tr -d ' ' > report.txt
     deps: [out/a.txt]
     outs: [report.txt]

@@ -5,18 +5,10 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, makeFixture, objectPath, type CliResult, type Fixture } from '../helpers/fixture.js';
+import { BUILD_STAGE, CLI, makeFixture, objectPath, type CliResult, type Fixture } from '../helpers/fixture.js';
 
 const PIPELINE = `stages:
-  build:
-    cmd: >-
-      mkdir -p out/nested &&
-      cp in.txt out/a.txt &&
-      printf 'beta\\000\\377\\n' > out/nested/b.bin &&
-      printf 'weights\\001\\002\\377' > model.bin
-    deps: [in.txt]
-    outs: [model.bin, out]
-`;
+${BUILD_STAGE}`;
 const OUTPUTS = ['model.bin', 'out/a.txt', 'out/nested/b.bin'];
 const BUCKET = 'gitml-test';
 /** s3rver accepts this key pair. */

@@ -35,6 +35,20 @@ export interface CliResult {
 }
 
 /**
+ * A stage whose outputs are a binary file and a directory with a nested binary file: what the cache and remote tests
+ * move around. Goes under `stages:`; it reads `in.txt`.
+ */
+export const BUILD_STAGE = `  build:
+    cmd: >-
+      mkdir -p out/nested &&
+      cp in.txt out/a.txt &&
+      printf 'beta\\000\\377\\n' > out/nested/b.bin &&
+      printf 'weights\\001\\002\\377' > model.bin
+    deps: [in.txt]
+    outs: [model.bin, out]
+`;
+
+/**
  * A fresh workspace in a temporary git repository, holding `files` (path -> content). Removed after the test file.
  */
 export function makeFixture(files: Record<string, string> = {}, opts: { git?: boolean } = {}): Fixture {
