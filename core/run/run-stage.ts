@@ -6,7 +6,7 @@ import type { Progress } from '../util/progress.js';
 import type { Stage } from '../pipeline/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import { packageRoot } from '../cli/version.js';
-import { stepTempPath } from '../util/fs.js';
+import { removeStaleStepTemps, stepTempPath } from '../util/fs.js';
 import type { ProcessGroup } from './processes.js';
 import { runStepInWorker, stepWorkersAvailable } from './step-workers.js';
 
@@ -38,6 +38,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
 
   for (const out of stage.outs) {
     if (!out.persist) rmSync(join(root, out.path), { recursive: true, force: true });
+    removeStaleStepTemps(join(root, out.path));
     hasher.forget(out.path);
   }
 

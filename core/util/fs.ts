@@ -150,6 +150,27 @@ export function stepTempPath(abs: string, thread: number = threadId): string {
   return join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${thread}`);
 }
 
+/**
+ * Deletes the temporary files that steps of a killed gitml left beside `abs` (see `stepTempPath`): a process that
+ * dies mid-write (SIGKILL, a crash) cannot remove its own, and they would otherwise stay among the user's files.
+ */
+export function removeStaleStepTemps(abs: string): void {
+  const dir = dirname(abs);
+  const prefix = `.${basename(abs)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
+    if (!owner) continue;
+    const st = statSync(join(dir, name), { throwIfNoEntry: false });
+    if (st?.isFile() && isStaleTemp(Number(owner[1]), st.mtimeMs)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** Relative POSIX paths of every file under `dir`. */
 export function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];

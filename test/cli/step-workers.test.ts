@@ -86,3 +86,18 @@ describe('a built-in step that fails or is stopped', () => {
     expect(fx.exists('ml.lock.json') ? Object.keys(fx.lock().stages) : []).toEqual([]);
   });
 });
+
+describe('temporary files of a killed run', () => {
+  it('the next repro removes what a step of a dead gitml left beside its output, and keeps a live one', () => {
+    const fx = makeFixture({ 'ml.yaml': `stages:\n${ingest('a', 'a.csv', 'out.parquet')}`, 'a.csv': csv(0, 3) });
+    // What a step writing out.parquet leaves when its gitml is killed with SIGKILL mid-write.
+    fx.write('.out.parquet.tmp-999999999-1', 'half a parquet file');
+    // Another process's file that is still being written is not ours to delete.
+    fx.write(`.out.parquet.tmp-${process.pid}-1`, 'being written');
+    const r = fx.gitml('repro');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(fx.exists('.out.parquet.tmp-999999999-1')).toBe(false);
+    expect(fx.exists(`.out.parquet.tmp-${process.pid}-1`)).toBe(true);
+    expect(fx.exists('out.parquet')).toBe(true);
+  });
+});
