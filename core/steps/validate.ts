@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type pl from 'nodejs-polars';
-import { formatProblem, type Problem } from '../errors.js';
+import { formatProblems, type Problem } from '../errors.js';
 import type { ValidateWith } from '../generated/steps.js';
 import { readTextOrNull } from '../util/fs.js';
 import {
@@ -51,7 +51,7 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
   const df = await readTable(STEP, resolve(ctx.cwd, w.input), { shown: w.input });
   const p = await loadPolars();
   const bad = badPatterns(p, expectations, w.expectations);
-  if (bad.length) throw new StepError(STEP, `${w.expectations} is invalid:\n${bad.map(formatProblem).join('\n')}`, { problems: bad });
+  if (bad.length) throw new StepError(STEP, `${w.expectations} is invalid:\n${formatProblems(bad)}`, { problems: bad });
 
   const { report, notes } = validateTable(p, df, expectations, { examples: w.examples ?? 5 });
   // Written before failing, so the reasons can be read; the stage runner does not record a failed stage's outputs.
@@ -73,7 +73,7 @@ function loadExpectations(cwd: string, file: string): Expectations {
   const text = readTextOrNull(resolve(cwd, file));
   if (text === null) throw new StepError(STEP, `expectations file ${file} does not exist (write one, or infer one: \`gitml data infer DATA -o ${file}\`)`, { path: file });
   const { value, problems } = parseExpectations(text, file);
-  if (problems.length) throw new StepError(STEP, `${file} is invalid:\n${problems.map(formatProblem).join('\n')}`, { problems });
+  if (problems.length) throw new StepError(STEP, `${file} is invalid:\n${formatProblems(problems)}`, { problems });
   return value;
 }
 

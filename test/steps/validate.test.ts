@@ -214,6 +214,17 @@ columns:
     expect(fx.gitml('repro').stdout).toContain('expect.yaml:3:1: invalid YAML');
   });
 
+  it('lists the first 10 problems of an expectations file and says how many more there are', () => {
+    const columns = Array.from({ length: 15 }, (_, i) => `  c${i}: {typ: int}`).join('\n');
+    const fx = workspace(rows(), `columns:\n${columns}\n`);
+    const r = fx.gitml('step', 'validate', '--with', JSON.stringify({ input: 'data/rows.csv', expectations: 'expect.yaml', output: 'out.json' }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('expect.yaml:11:8: columns.c9.typ: unknown key `typ`');
+    expect(r.stderr).not.toContain('columns.c10.typ');
+    expect(r.stderr).toContain('... and 5 more problems in expect.yaml');
+    expect(fx.exists('out.json')).toBe(false);
+  });
+
   it('names a missing input, a missing expectations file and an empty dataset', () => {
     const fx = workspace(rows(), PASSING);
     fx.write('data/rows.csv', 'id,species,weight,ts,code,flag\n');
