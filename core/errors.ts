@@ -167,7 +167,10 @@ export class CorruptObjectError extends GitmlError {
     readonly objects: { path: string; hash: string; actual: string; quarantined: string }[],
     recover: string,
   ) {
-    const list = objects.map((o) => `${o.path} (object ${o.hash} hashes to ${o.actual}; moved to ${o.quarantined})`).join(', ');
+    // A failing disk can corrupt thousands of a directory's files: name the first few; `data.objects` holds them all.
+    const shown = objects.slice(0, MAX_SHOWN_PROBLEMS).map((o) => `${o.path} (object ${o.hash} hashes to ${o.actual}; moved to ${o.quarantined})`);
+    const more = objects.length - shown.length;
+    const list = `${shown.join(', ')}${more ? `, and ${more} more (also moved to .ml/cache/quarantine/)` : ''}`;
     super('E_OBJECT_CORRUPT', `corrupt cache ${objects.length === 1 ? 'object' : 'objects'}, not used: ${list}. ${recover}`, {
       data: { objects },
       exitCode: 1,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { CorruptObjectError, InterruptedError, StageFailedError } from '../errors.js';
+import { CorruptObjectError, InterruptedError, MAX_SHOWN_PROBLEMS, StageFailedError } from '../errors.js';
 import type { Graph } from '../graph/build.js';
 import { checkTargets } from '../graph/targets.js';
 import type { HashInfo } from '../hash/hash-path.js';
@@ -256,5 +256,7 @@ function cachedOutputs(graph: Graph): string[] {
 
 /** The corrupt objects of an error, one short phrase each. */
 function corruptList(err: CorruptObjectError): string {
-  return `${err.objects.map((o) => `${o.path} is corrupt in the cache (moved to ${o.quarantined})`).join(', ')}; running it instead`;
+  const shown = err.objects.slice(0, MAX_SHOWN_PROBLEMS).map((o) => `${o.path} is corrupt in the cache (moved to ${o.quarantined})`);
+  const more = err.objects.length - shown.length;
+  return `${shown.join(', ')}${more ? `, and ${more} more files` : ''}; running it instead`;
 }

@@ -144,6 +144,26 @@ describe('checkout of a large directory (placed on several threads) with corrupt
   });
 });
 
+describe('checkout of a directory with many corrupt files', () => {
+  it('names the first 10 and counts the rest, and quarantines them all', () => {
+    const fx = makeFixture({
+      'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many && for i in $(seq 1 20); do echo "file $i" > many/f$i.txt; done\n    outs: [many]\n`,
+    });
+    ok(fx, 'repro');
+    const hash = fx.lock().stages.many.outs.many.hash as string;
+    const files = (JSON.parse(readFileSync(objectPath(fx, hash), 'utf8')) as { files: { path: string; hash: string }[] }).files;
+    for (const f of files.slice(0, 15)) flipByte(objectPath(fx, f.hash));
+    fx.remove('many');
+
+    const r = fx.gitml('checkout');
+    expect(r.code).toBe(1);
+    expect(r.stderr.match(/\(object /g)).toHaveLength(10);
+    expect(r.stderr).toContain('and 5 more (also moved to .ml/cache/quarantine/)');
+    expect(quarantined(fx)).toHaveLength(15);
+    expect(readdirSync(join(fx.dir, 'many'))).toHaveLength(5);
+  });
+});
+
 describe('checkout of a large directory in copy mode', () => {
   it('places it on several threads, says it restored it, and status finds it up to date', () => {
     const fx = makeFixture({
