@@ -33,6 +33,8 @@ export function registerGcCommand(program: Command, ctx: CliContext): void {
       const quiet = ctx.quiet();
       for (const c of r.unreadable ?? [])
         ctx.warn(`warning: ml.lock.json at ${c} could not be parsed; every object hash it mentions is kept`);
+      for (const h of r.damagedManifests)
+        ctx.warn(`warning: directory manifest ${h} is damaged; every object hash it mentions is kept (\`gitml cache verify\` checks the cache)`);
       if (!quiet) ctx.line(describeScope(r));
       if (o.dry || !r.applied) for (const l of listDropped(r)) ctx.line(l);
       const size = formatBytes(r.droppedBytes);

@@ -55,6 +55,8 @@ export interface GcResult {
   historyOnly: number;
   /** Run-cache entries dropped because their objects went. */
   runsRemoved: number;
+  /** Referenced directory manifests that do not parse: every object hash in their text was kept. */
+  damagedManifests: string[];
   /** Leftovers of interrupted saves and writes that were deleted. */
   partialsRemoved: number;
   /** Commits read, experiments found, and commits whose lockfile could not be parsed; absent outside git. */
@@ -79,13 +81,28 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       // Outside git there is no history to lose: the workspace lockfile is all there is.
       if (!(err instanceof GitmlError && err.code === 'E_NOT_GIT')) throw err;
     }
-    const readManifest = (hash: string) => ws.cache.readManifest(hash);
+    // A manifest that does not parse (a flipped byte) still keeps every object it mentions: its files may be intact,
+    // and a good copy of the manifest (from a remote) would need them.
+    const damaged = new Set<string>();
+    const readManifest = (hash: string): { files: { hash: string }[] } | undefined => {
+      const text = ws.cache.readText(hash);
+      if (text === null) return undefined;
+      try {
+        const files = (JSON.parse(text) as { files?: unknown }).files;
+        if (Array.isArray(files) && files.every((f) => typeof (f as { hash?: unknown })?.hash === 'string'))
+          return { files: files as { hash: string }[] };
+      } catch {
+        // Kept below, by the hashes its text holds.
+      }
+      damaged.add(hash);
+      return { files: [...new Set(text.match(/blake3:[0-9a-f]{64}/g) ?? [])].map((h) => ({ hash: h })) };
+    };
     // Whether an object a broken lockfile mentions is a manifest: only small objects are worth reading to find out.
     const maybeManifest = (hash: string) => {
       const size = ws.cache.size(hash);
       if (!size || size > MAX_MANIFEST_GUESS) return undefined;
       try {
-        return readManifest(hash)?.files ? true : undefined;
+        return ws.cache.readManifest(hash)?.files ? true : undefined;
       } catch {
         return undefined;
       }
@@ -162,6 +179,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
         historyOnly,
         runsRemoved: staleRuns.length,
         partialsRemoved,
+        damagedManifests: [...damaged].sort(),
         ...(history ? { commits: history.commits, experiments: history.experiments, unreadable: history.unreadable } : {}),
       };
     } finally {

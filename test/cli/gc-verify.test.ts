@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
@@ -92,6 +92,24 @@ describe('gitml gc', () => {
     expect(r.stderr).toContain(`warning: ml.lock.json at ${commit} could not be parsed; every object hash it mentions is kept`);
     expect(r.stdout).toContain('Removed 2 objects'); // v3's out/copy.txt and its manifest
     expect(existsSync(objectPath(fx, v3))).toBe(true);
+  });
+
+  it('keeps every object a damaged directory manifest mentions, and warns about it', () => {
+    const { fx } = twoVersions();
+    fx.git('add', '-A');
+    fx.git('commit', '-qm', 'v2');
+    const manifest = fx.lock().stages.build.outs.out.hash as string;
+    const before = objectCount(fx);
+    // One flipped byte: the manifest no longer parses, but the files it lists are intact.
+    const abs = objectPath(fx, manifest);
+    chmodSync(abs, 0o644);
+    const text = readFileSync(abs, 'utf8');
+    writeFileSync(abs, `x${text.slice(1)}`);
+    const r = fx.gitml('gc');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Removed 0 objects');
+    expect(r.stderr).toContain(`warning: directory manifest ${manifest} is damaged; every object hash it mentions is kept`);
+    expect(objectCount(fx)).toBe(before);
   });
 
   it('outside git keeps what the workspace lockfile references', () => {
