@@ -267,6 +267,14 @@ export class Cache {
    * A directory's manifest, checked: its bytes must hash to its name (else it is quarantined and the output reported
    * corrupt), and every file path in it must stay inside the output and avoid reserved names. `undefined` on a miss.
    */
+  /**
+   * A directory output's manifest, checked against its hash and for unsafe paths, or `undefined` when it is not in the
+   * cache. Throws as `restore` does (a corrupt manifest is quarantined): for checks made before anything is written.
+   */
+  checkedManifest(hash: string, path: string, hasher: PathHasher, stage?: string): Manifest | undefined {
+    return this.verifiedManifest(hash, path, hasher, recoverHint(stage));
+  }
+
   private verifiedManifest(hash: string, path: string, hasher: PathHasher, recover: string): Manifest | undefined {
     const seen = this.corrupt.get(hash);
     if (seen) throw new CorruptObjectError([{ ...seen, path }], recover);

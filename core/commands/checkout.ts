@@ -88,6 +88,12 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
       committed.set(path, bytes);
     }
 
+    // A corrupt manifest is not a missing one: a pull would not replace it. It is found (and quarantined) here, before
+    // anything is written, as a plain checkout finds it.
+    if (atRev)
+      for (const { path, stage, entry } of selected)
+        if (entry.cache !== false && entry.nfiles !== undefined && !matches(path, entry))
+          ws.cache.checkedManifest(entry.hash, path, ws.hasher, stage);
     const missing = selected
       .filter(({ path, entry }) => !matches(path, entry) && (entry.cache === false ? !committed.has(path) : !ws.cache.complete(entry)))
       .map(({ path, stage, entry }) => ({ path, stage, hash: entry.hash }));

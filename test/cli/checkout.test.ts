@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFixture, objectPath, type Fixture } from '../helpers/fixture.js';
@@ -296,5 +296,20 @@ describe('gitml checkout --rev', () => {
 
     expect(fx.gitml('remote', 'add', 'store', join(fx.dir, '..', `${fx.dir.split('/').pop()}-store`)).code).toBe(0);
     expect(fx.gitml('checkout', '--rev', 'HEAD~1').stderr).toContain('Get them with `gitml pull` (remote `store`)');
+  });
+
+  it('calls a damaged manifest of the revision corrupt, not missing, quarantines it and changes nothing', () => {
+    const fx = history();
+    const hash = JSON.parse(fx.git('show', 'HEAD~1:ml.lock.json')).stages.build.outs.out.hash as string;
+    const abs = objectPath(fx, hash);
+    chmodSync(abs, 0o644);
+    writeFileSync(abs, `x${readFileSync(abs, 'utf8').slice(1)}`);
+    const r = fx.gitml('checkout', '--rev', 'HEAD~1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`corrupt cache object, not used: out (object ${hash} hashes to`);
+    expect(r.stderr).not.toContain('is not in the cache');
+    expect(readdirSync(join(fx.dir, '.ml/cache/quarantine'))).toEqual([`blake3-${hash.split(':')[1]}--out`]);
+    expect(fx.read('out/a.txt')).toBe('v2\n');
+    expect(fx.read('model.bin')).toBe('weights 2');
   });
 });
