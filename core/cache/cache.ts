@@ -27,7 +27,7 @@ import type { LockEntry } from '../generated/lockfile.js';
 import { HASH_ALGORITHM } from '../hash/blake3.js';
 import { isDirInfo, serializeManifest, type HashInfo, type Manifest, type PathHasher } from '../hash/hash-path.js';
 import { statKey } from '../hash/walk.js';
-import { isStaleTemp, listFiles } from '../util/fs.js';
+import { isStaleTemp, listFiles, renameIntoPlace, tempPathFor } from '../util/fs.js';
 import { unsafeFileReason, unsafePathReason } from '../util/paths.js';
 import type { Progress } from '../util/progress.js';
 import { copyInParallel, worthPlacing } from './place-pool.js';
@@ -523,11 +523,12 @@ export class Cache {
   }
 
   /**
-   * Copies a large object in chunks, hashing each chunk on its way, into a temporary file beside `target` that takes
-   * its name only when the whole matched.
+   * Copies a large object in chunks, hashing each chunk on its way, into a temporary file that takes `target`'s name
+   * only when the whole matched. The temporary file is under `.ml/tmp/write`, not beside `target`: a copy stopped by
+   * Ctrl-C or SIGKILL must not leave gigabytes among the user's files, and the next command removes it there.
    */
   private copyHashed(object: string, target: string, hash: string, path: string, hasher: PathHasher, exec: boolean, replace: boolean): string {
-    const tmp = `${target}.tmp-${process.pid}`;
+    const tmp = tempPathFor(target);
     const h = hasher.incremental();
     const buffer = Buffer.allocUnsafe(COPY_CHUNK);
     const src = openSync(object, 'r');
@@ -548,7 +549,7 @@ export class Cache {
       const actual = `${HASH_ALGORITHM}:${h.digest()}`;
       if (actual !== hash) throw new CorruptFound(this.found(hash, path, actual));
       if (replace) rmSync(target, { recursive: true, force: true });
-      renameSync(tmp, target);
+      renameIntoPlace(tmp, target);
       ok = true;
       return statKey(statSync(target, { bigint: true }));
     } finally {

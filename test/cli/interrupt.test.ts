@@ -128,3 +128,31 @@ describe('temporary files', () => {
     expect(fx.exists('.ml/tmp/write/999999999-1-ml.lock.json')).toBe(false);
   });
 });
+
+describe('a checkout killed while it copies a large output', () => {
+  it('leaves no partial copy among the workspace files, and the next checkout removes it and finishes', async () => {
+    const fx = makeFixture({
+      'ml.yaml': 'stages:\n  big:\n    cmd: head -c 400000000 /dev/zero > model.bin\n    outs: [model.bin]\n',
+      '.ml/config.yaml': 'cache:\n  link: copy\n',
+    });
+    expect(fx.gitml('repro', '-q').code).toBe(0);
+    fx.remove('model.bin');
+    const child = fx.spawnGitml('checkout');
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const partial = () => [
+      ...readdirSync(fx.dir).filter((n) => n.includes('.tmp-')),
+      ...(fx.exists('.ml/tmp/write') ? readdirSync(`${fx.dir}/.ml/tmp/write`) : []),
+    ];
+    // Killed once the copy has begun, wherever its temporary file is.
+    await waitFor(() => partial().length > 0, 'the copy to start', 20_000);
+    child.kill('SIGKILL');
+    await exited;
+    expect(readdirSync(fx.dir).filter((n) => n.startsWith('model.bin'))).toEqual([]);
+
+    const r = fx.gitml('checkout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('restored model.bin');
+    expect(readdirSync(fx.dir).filter((n) => n.startsWith('model.bin'))).toEqual(['model.bin']);
+    expect(readdirSync(`${fx.dir}/.ml/tmp/write`)).toEqual([]);
+  }, 60_000);
+});
