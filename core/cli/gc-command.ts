@@ -31,8 +31,8 @@ export function registerGcCommand(program: Command, ctx: CliContext): void {
       const { gc } = await import('../commands/gc.js');
       const r = await gc({ cwd: ctx.cwd(), scope, dry: o.dry, force: o.force, progress: await ctx.progress() });
       const quiet = ctx.quiet();
-      for (const c of r.unreadable ?? [])
-        ctx.warn(`warning: ml.lock.json at ${c} could not be parsed; every object hash it mentions is kept`);
+      for (const { commit, reason } of r.unreadable ?? [])
+        ctx.warn(`warning: ml.lock.json at ${commit} could not be read (${reason}); every object hash it mentions is kept`);
       for (const h of r.damagedManifests)
         ctx.warn(`warning: directory manifest ${h} is damaged; every object hash it mentions is kept (\`gitml cache verify\` checks the cache)`);
       if (!quiet) ctx.line(describeScope(r));

@@ -62,7 +62,7 @@ export interface GcResult {
   /** Commits read, experiments found, and commits whose lockfile could not be parsed; absent outside git. */
   commits?: number;
   experiments?: number;
-  unreadable?: string[];
+  unreadable?: { commit: string; reason: string }[];
 }
 
 /**

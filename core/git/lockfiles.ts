@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { join, relative } from 'node:path';
-import { GitmlError } from '../errors.js';
+import { GitmlError, LockfileCorruptError } from '../errors.js';
 import { LOCKFILE, parseLockfile, type Lockfile } from '../lockfile/lockfile.js';
 
 /**
@@ -22,8 +22,8 @@ export interface History {
   commits: number;
   /** Experiments (`refs/exps/*`) found. */
   experiments: number;
-  /** Short ids of commits whose lockfile could not be parsed. */
-  unreadable: string[];
+  /** Commits (short ids) whose lockfile could not be parsed, each with the first line of why. */
+  unreadable: { commit: string; reason: string }[];
   /** Every `blake3:` hash the unparsable lockfiles mention, so that what they reference can still be kept. */
   unreadableHashes: { hashes: string[]; sources: Set<HistorySource> }[];
 }
@@ -70,7 +70,7 @@ export async function historyLockfiles(root: string): Promise<History> {
   }
 
   const byBlob = new Map<string, HistoryLockfile | { hashes: string[]; sources: Set<HistorySource> }>();
-  const unreadable: string[] = [];
+  const unreadable: { commit: string; reason: string }[] = [];
   for (const [oid, sources] of commitSources) {
     let blob: { oid: string; blob: Uint8Array };
     try {
@@ -86,9 +86,9 @@ export async function historyLockfiles(root: string): Promise<History> {
     const text = Buffer.from(blob.blob).toString('utf8');
     try {
       byBlob.set(blob.oid, { lock: parseLockfile(text), sources: new Set(sources), commit: oid.slice(0, 7) });
-    } catch {
+    } catch (err) {
       byBlob.set(blob.oid, { hashes: [...new Set(text.match(/blake3:[0-9a-f]{64}/g) ?? [])], sources: new Set(sources) });
-      unreadable.push(oid.slice(0, 10));
+      unreadable.push({ commit: oid.slice(0, 10), reason: unreadableReason(err) });
     }
   }
   const all = [...byBlob.values()];
@@ -113,4 +113,13 @@ function stashCommits(gitRoot: string): string[] {
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')
     .filter((oid) => /^[0-9a-f]{40}$/.test(oid));
+}
+
+/** Where and why a committed lockfile does not read, without the advice to fix the workspace's own. */
+function unreadableReason(err: unknown): string {
+  if (err instanceof LockfileCorruptError) {
+    const { line, col, reason } = err.data as { line?: number; col?: number; reason: string };
+    return `${LOCKFILE}${line === undefined ? '' : `:${line}:${col}`}: ${reason}`;
+  }
+  return (err as Error).message.split('\n')[0]!;
 }
