@@ -30,6 +30,8 @@ export async function copyInParallel(tasks: CopyTask[], onDone?: (files: number)
         const out = await new Promise<CopyResult[]>((resolve, reject) => {
           worker.once('message', resolve);
           worker.once('error', reject);
+          // A thread that ends without answering (killed, out of memory) must fail the checkout, not hang it.
+          worker.once('exit', (code) => reject(new Error(`a checkout thread ended with code ${code} before it finished`)));
         });
         onDone?.(share.length);
         return out;
