@@ -295,6 +295,8 @@ export async function expApply(opts: { cwd?: string; name: string; force?: boole
   // Every object the experiment's outputs need must be at hand before a file changes, so a missing one leaves the
   // workspace as it was rather than half applied.
   await checkout({ cwd: root, rev: exp.oid, label: opts.name, checkOnly: true });
+  // A corrupt object is only found while it is copied, after these files changed: keep them to put back.
+  const previous = new Map(files.map((path) => [path, existsSync(join(root, path)) ? readFileSync(join(root, path)) : null]));
   for (const path of files) {
     const file = mine.get(path);
     if (!file) rmSync(join(root, path), { force: true });
@@ -303,15 +305,42 @@ export async function expApply(opts: { cwd?: string; name: string; force?: boole
       writeFileAtomic(join(root, path), blob);
     }
   }
-  const entries = await checkout({ cwd: root });
+  let entries: Awaited<ReturnType<typeof checkout>>;
+  try {
+    entries = await checkout({ cwd: root });
+  } catch (err) {
+    await putBack(root, previous);
+    if (err instanceof GitmlError && err.exitCode === 1)
+      throw new GitmlError(err.code, `${err.message}\nNothing of ${opts.name} was applied: the workspace is as it was.`, {
+        exitCode: 1,
+        data: err.data,
+        cause: err,
+      });
+    throw err;
+  }
   const failed = entries.filter((e) => e.result === 'error');
-  if (failed.length)
-    throw new GitmlError('E_CHECKOUT_INCOMPLETE', failed.map((e) => e.message).join('; '), {
-      exitCode: 1,
-      data: { failed: failed.map((e) => e.path) },
-    });
+  if (failed.length) {
+    await putBack(root, previous);
+    throw new GitmlError(
+      'E_CHECKOUT_INCOMPLETE',
+      `${failed.map((e) => e.message).join('; ')}\nNothing of ${opts.name} was applied: the workspace is as it was.`,
+      { exitCode: 1, data: { failed: failed.map((e) => e.path) } },
+    );
+  }
   const restored = entries.filter((e) => e.result === 'restored').map((e) => e.path);
   return { files, restored };
+}
+
+/**
+ * Undoes a half-done apply: the params, lockfile and committed outputs get their previous bytes back, then the cached
+ * outputs are restored to that lockfile again (their objects are in the cache: they were in the workspace).
+ */
+async function putBack(root: string, previous: Map<string, Buffer | null>): Promise<void> {
+  for (const [path, bytes] of previous) {
+    if (bytes === null) rmSync(join(root, path), { force: true });
+    else writeFileAtomic(join(root, path), bytes);
+  }
+  await checkout({ cwd: root }).catch(() => undefined);
 }
 
 /** Points a new branch at an experiment's commit, so it can be pushed and opened as a pull request. */

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, makeFixture, type Fixture } from '../helpers/fixture.js';
 
@@ -272,5 +274,27 @@ describe('gitml exp apply with objects missing', () => {
     expect(r.stderr).toContain(`1 output of three is not in the cache: models/model.txt (stage train, ${model}). Nothing was changed.`);
     expect(r.stderr).toContain('`gitml repro --rev three`');
     expect(['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'].map((f) => g.read(f))).toEqual(before);
+  });
+
+  it('a corrupt object, found only while it is copied, undoes the apply: the workspace is as it was', () => {
+    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+    expect(g.gitml('repro', '-q').code).toBe(0);
+    g.git('add', '-A');
+    g.git('commit', '-qm', 'baseline');
+    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
+    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash as string;
+    const object = join(g.dir, `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`);
+    chmodSync(object, 0o644);
+    writeFileSync(object, readFileSync(object, 'utf8').replace('epochs=3', 'epochs=9'));
+    const files = ['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'];
+    const before = files.map((f) => g.read(f));
+
+    const r = g.gitml('exp', 'apply', 'three');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('Applied');
+    expect(r.stderr).toContain('corrupt cache object, not used: models/model.txt');
+    expect(r.stderr).toContain('Nothing of three was applied: the workspace is as it was.');
+    expect(files.map((f) => g.read(f))).toEqual(before);
+    expect(g.gitml('status').stdout).toContain('Everything is up to date.');
   });
 });
