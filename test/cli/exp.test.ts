@@ -212,15 +212,23 @@ describe('gitml exp diff, apply, branch, remove', () => {
   });
 });
 
+/**
+ * A committed baseline and one experiment, `three` (epochs 3), in a workspace of its own; `model` is the hash of the
+ * experiment's cached model and `object` where the cache keeps it.
+ */
+function withExperiment(): { g: Fixture; model: string; object: string } {
+  const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
+  expect(g.gitml('repro', '-q').code).toBe(0);
+  g.git('add', '-A');
+  g.git('commit', '-qm', 'baseline');
+  expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
+  const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash as string;
+  return { g, model, object: `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}` };
+}
+
 describe('experiments and gc', () => {
   it('gc keeps the outputs of experiments until they are removed; --no-experiments drops them only with --force', () => {
-    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
-    expect(g.gitml('repro', '-q').code).toBe(0);
-    g.git('add', '-A');
-    g.git('commit', '-qm', 'baseline');
-    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
-    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash;
-    const object = `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`;
+    const { g, model, object } = withExperiment();
     expect(g.exists(object)).toBe(true);
     const kept = g.gitml('gc');
     expect(kept.code).toBe(0);
@@ -259,13 +267,8 @@ describe('experiments and gc', () => {
 
 describe('gitml exp apply with objects missing', () => {
   it('exits 1 naming the missing output and leaves params, lockfile, metrics and outputs as they were', () => {
-    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
-    expect(g.gitml('repro', '-q').code).toBe(0);
-    g.git('add', '-A');
-    g.git('commit', '-qm', 'baseline');
-    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
-    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash as string;
-    g.remove(`.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`);
+    const { g, model, object } = withExperiment();
+    g.remove(object);
     const before = ['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'].map((f) => g.read(f));
 
     const r = g.gitml('exp', 'apply', 'three');
@@ -277,15 +280,10 @@ describe('gitml exp apply with objects missing', () => {
   });
 
   it('a corrupt object, found only while it is copied, undoes the apply: the workspace is as it was', () => {
-    const g = makeFixture({ 'ml.yaml': PIPELINE, 'params.yaml': PARAMS, 'data.txt': 'rows\n' });
-    expect(g.gitml('repro', '-q').code).toBe(0);
-    g.git('add', '-A');
-    g.git('commit', '-qm', 'baseline');
-    expect(g.gitml('exp', 'run', '-S', 'train.epochs=3', '-n', 'three').code).toBe(0);
-    const model = JSON.parse(g.git('show', 'refs/exps/three:ml.lock.json')).stages.train.outs['models/model.txt'].hash as string;
-    const object = join(g.dir, `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}`);
-    chmodSync(object, 0o644);
-    writeFileSync(object, readFileSync(object, 'utf8').replace('epochs=3', 'epochs=9'));
+    const { g, object } = withExperiment();
+    const abs = join(g.dir, object);
+    chmodSync(abs, 0o644);
+    writeFileSync(abs, readFileSync(abs, 'utf8').replace('epochs=3', 'epochs=9'));
     const files = ['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'];
     const before = files.map((f) => g.read(f));
 
