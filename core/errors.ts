@@ -88,11 +88,16 @@ export interface LockfileLocation {
 }
 
 export class LockfileCorruptError extends GitmlError {
-  constructor(file: string, reason: string, cause?: unknown, at?: LockfileLocation) {
-    const where = at ? `${file}:${at.line}:${at.col}: ` : `${file}: `;
-    super('E_LOCKFILE_CORRUPT', `${where}${reason}. Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`, {
-      data: { file, reason, ...at },
-      cause,
+  /**
+   * `where` is what the message starts with (`ml.lock.json:3:5`, `ml.lock.json:3:5 (at HEAD)`). Only the workspace's
+   * own lockfile gets the advice to restore it; one read from a commit or a merge is not the user's to fix there.
+   */
+  constructor(where: string, reason: string, opts: { cause?: unknown; at?: LockfileLocation; file?: string; source?: string } = {}) {
+    const file = opts.file ?? where;
+    const advice = opts.source ? '' : ` Fix or delete it (\`git checkout -- ${file}\` restores the committed one).`;
+    super('E_LOCKFILE_CORRUPT', `${where}: ${reason}.${advice}`, {
+      data: { file, reason, ...(opts.source ? { source: opts.source } : {}), ...opts.at },
+      cause: opts.cause,
     });
   }
 }

@@ -48,7 +48,7 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
     const snap = atRev ? await openSnapshot(ws.root, opts.rev!) : undefined;
     const lockText = snap ? await snap.read(LOCKFILE) : undefined;
     if (snap && lockText === null) throw new UsageError(`${label} (${snap.rev.short}) has no ${LOCKFILE}, so it records no outputs`);
-    const lock = lockText ? parseLockfile(lockText, `${LOCKFILE} at ${label}`) : ws.readLock();
+    const lock = lockText ? parseLockfile(lockText, LOCKFILE, `at ${label}`) : ws.readLock();
     const recordedIn = snap ? `${LOCKFILE} at ${label}` : LOCKFILE;
     const wanted = (opts.paths ?? []).map((p) => {
       const rel = workspacePath('.', relative(ws.root, resolve(cwd, p)).split('\\').join('/'));

@@ -17,7 +17,7 @@ export function mergeLock(opts: { base: string; ours: string; theirs: string; pa
   const read = (file: string, side: string) => {
     const text = fs.readFileSync(file, 'utf8');
     // git passes an empty file for a side where the lockfile does not exist.
-    return text.trim() ? parseLockfile(text, `${label} (${side})`) : emptyLockfile();
+    return text.trim() ? parseLockfile(text, label, side) : emptyLockfile();
   };
   const { merged, conflicts } = mergeLockfiles(read(opts.base, 'common ancestor'), read(opts.ours, 'ours'), read(opts.theirs, 'theirs'));
   writeFileAtomic(opts.ours, serializeLockfile(merged));

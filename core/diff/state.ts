@@ -30,7 +30,7 @@ export interface RevisionState {
 export async function readRevisionState(snap: Snapshot, readObject?: (hash: string) => string | null): Promise<RevisionState> {
   const at = snap.rev.name;
   const lockText = await snap.read(LOCKFILE);
-  const lock: Lockfile = lockText === null ? emptyLockfile() : parseLockfile(lockText, `${LOCKFILE} at ${at}`);
+  const lock: Lockfile = lockText === null ? emptyLockfile() : parseLockfile(lockText, LOCKFILE, `at ${at}`);
   const pipelineText = await snap.read(PIPELINE_FILE);
   const pipeline =
     pipelineText === null

@@ -27,13 +27,16 @@ const validate = validateLockfile as unknown as CompiledValidator;
  * it is (line, column and key). Parameter values come back decoded: NaN, infinities and integers beyond 2^53 as
  * numbers and bigints (see `encodeSpecial`).
  */
-export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
+export function parseLockfile(text: string, file = LOCKFILE, source?: string): Lockfile {
+  /** `file:line:col (source)`: where a problem is, and which version of the file (`at HEAD`, `ours`) when not the workspace's. */
+  const where = (at?: LockfileLocation) => `${file}${at ? `:${at.line}:${at.col}` : ''}${source ? ` (${source})` : ''}`;
+  const corrupt = (reason: string, at?: LockfileLocation, cause?: unknown) => new LockfileCorruptError(where(at), reason, { cause, at, file, source });
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const found = findJsonError(text);
-    throw new LockfileCorruptError(file, `not valid JSON (${found.message})`, err, lineCol(text, found.offset));
+    throw corrupt(`not valid JSON (${found.message})`, lineCol(text, found.offset), err);
   }
   const path = (parts: readonly (string | number)[]) => parts.join('.') || 'top level';
   // Only for an error: JSON is YAML, and the YAML parser knows where each node is.
@@ -44,12 +47,7 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   };
 
   if (value !== null && typeof value === 'object' && 'schema' in value && value.schema !== LOCKFILE_SCHEMA) {
-    throw new LockfileCorruptError(
-      file,
-      `schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`,
-      undefined,
-      locate(['schema']),
-    );
+    throw corrupt(`schema version ${JSON.stringify(value.schema)} is not supported (expected "${LOCKFILE_SCHEMA}")`, locate(['schema']));
   }
   if (!validate(value)) {
     const first = validate.errors![0]!;
@@ -64,12 +62,7 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
     // JSON.parse reads `1e400` as Infinity, which no schema bound describes well.
     const detail =
       key !== undefined ? `unknown key \`${key}\`` : typeof at === 'number' && !Number.isFinite(at) ? 'number out of range' : first.message;
-    throw new LockfileCorruptError(
-      file,
-      `${path(parts)}: ${detail}`,
-      undefined,
-      key !== undefined ? locate([...parts, key], true) : locate(parts),
-    );
+    throw corrupt(`${path(parts)}: ${detail}`, key !== undefined ? locate([...parts, key], true) : locate(parts));
   }
   const lock = value as Lockfile;
   // The schema fixes the shape of everything but param values and step settings; those are checked and decoded here.
@@ -79,9 +72,9 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
       if (!bad) continue;
       if (bad.reason === 'nested too deeply') {
         // The path is as deep as the nesting: its start says where.
-        throw new LockfileCorruptError(file, `${path(bad.path.slice(0, 6))}...: ${bad.reason}`, undefined, lineCol(text, deepOffset(text)));
+        throw corrupt(`${path(bad.path.slice(0, 6))}...: ${bad.reason}`, lineCol(text, deepOffset(text)));
       }
-      throw new LockfileCorruptError(file, `${path(bad.path)}: ${bad.reason}`, undefined, locate(bad.path));
+      throw corrupt(`${path(bad.path)}: ${bad.reason}`, locate(bad.path));
     }
     if (stage.params) stage.params = decodeSpecial(stage.params) as StageLock['params'];
     if (stage.with) stage.with = decodeSpecial(stage.with) as StageLock['with'];
@@ -93,7 +86,7 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
       const reason = unsafePathReason(out);
       if (!reason) continue;
       const at = locate(['stages', stage, 'outs', out], true);
-      throw new UnsafePathError(`${file}:${at.line}:${at.col}: stages.${stage}.outs`, out, reason);
+      throw new UnsafePathError(`${where(at)}: stages.${stage}.outs`, out, reason);
     }
   }
   return lock;

@@ -100,7 +100,7 @@ describe('output paths in a lockfile gitml did not write', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(`refusing output path \`${evil}\``);
       // Where in the file: line and column of the output's key.
-      expect(r.stderr).toMatch(/ml\.lock\.json at HEAD~1:10:9: stages\.build\.outs: /);
+      expect(r.stderr).toMatch(/ml\.lock\.json:10:9 \(at HEAD~1\): stages\.build\.outs: /);
       expect(readdirSync(join(fx.dir, '.git/hooks')).sort()).toEqual(hooks);
       expect(existsSync(join(fx.dir, '..', 'x'))).toBe(false);
       expect(fx.git('status', '--porcelain')).toBe('');

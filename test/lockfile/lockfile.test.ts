@@ -160,6 +160,21 @@ describe('parseLockfile', () => {
       expect((err as Error).message).toMatch(/^sub\/ml\.lock\.json:1:1: not valid JSON/);
     }
   });
+
+  it('names the version it read after line and column, without advice to restore the workspace copy', () => {
+    const err = (() => {
+      try {
+        parseLockfile('{\n  "schema": "1",\n  "stages": 5\n}\n', 'ml.lock.json', 'at HEAD~2');
+      } catch (e) {
+        return e as LockfileCorruptError;
+      }
+      throw new Error('expected parseLockfile to throw');
+    })();
+    expect(err.message).toBe('ml.lock.json:3:13 (at HEAD~2): stages: must be object.');
+    expect(err.data).toMatchObject({ file: 'ml.lock.json', source: 'at HEAD~2', line: 3, col: 13 });
+    // The workspace's own lockfile keeps the way to restore it.
+    expect(corrupt('{\n  "schema": "1",\n  "stages": 5\n}\n').message).toContain('`git checkout -- ml.lock.json` restores the committed one');
+  });
 });
 
 describe('toStageLock', () => {
