@@ -23,6 +23,7 @@ import { commitSnapshot, openRepo, resolveRevision, workspaceSnapshot, type Repo
 import { LOCKFILE } from '../lockfile/lockfile.js';
 import { flattenKeys, getKey, readParamsFile } from '../pipeline/params.js';
 import type { ReadText } from '../pipeline/types.js';
+import { acquireWorkspaceGuard } from '../run/guard.js';
 import type { ProcessGroup } from '../run/processes.js';
 import { compareStrings } from '../util/canonical.js';
 import { suggest } from '../util/suggest.js';
@@ -272,6 +273,16 @@ export async function expShow(opts: { cwd?: string } = {}): Promise<ExpRow[]> {
  */
 export async function expApply(opts: { cwd?: string; name: string; force?: boolean }): Promise<{ files: string[]; restored: string[] }> {
   const root = findRoot(opts.cwd ?? process.cwd());
+  // Held from the first check to the last write, so a running repro cannot interleave with (or half-refuse) an apply.
+  const release = acquireWorkspaceGuard(root);
+  try {
+    return await applyExperiment(root, opts);
+  } finally {
+    release();
+  }
+}
+
+async function applyExperiment(root: string, opts: { name: string; force?: boolean }): Promise<{ files: string[]; restored: string[] }> {
   const repo = await openRepo(root);
   const exp = await findExperiment(repo, opts.name);
   const [mine, parent] = await Promise.all([commitFiles(repo, exp.oid), commitFiles(repo, exp.info.base)]);

@@ -40,6 +40,35 @@ export interface GuardOptions {
 export function acquireWorkspaceGuard(root: string, opts: GuardOptions = {}): () => void {
   prepareStateDir(root);
   const file = join(root, GUARD_FILE);
+  // A command that holds the guard may call another that takes it too (`exp apply` runs `checkout`): the inner one
+  // shares it, and only the outermost release lets it go.
+  const mine = heldHere.get(file);
+  if (mine) {
+    mine.depth++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      mine.depth--;
+    };
+  }
+  const release = acquire(root, file, opts);
+  const entry = { depth: 1 };
+  heldHere.set(file, entry);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--entry.depth > 0) return;
+    heldHere.delete(file);
+    release();
+  };
+}
+
+/** Guards this process holds, by guard file, with how many callers share each. */
+const heldHere = new Map<string, { depth: number }>();
+
+function acquire(root: string, file: string, opts: GuardOptions): () => void {
   mkdirSync(dirname(file), { recursive: true });
   const warn = opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const self = { pid: process.pid, ...startOf(process.pid), host: hostname() };

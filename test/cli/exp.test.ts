@@ -279,6 +279,21 @@ describe('gitml exp apply with objects missing', () => {
     expect(['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'].map((f) => g.read(f))).toEqual(before);
   });
 
+  it('refuses while another gitml process holds the workspace, before writing anything', () => {
+    const { g } = withExperiment();
+    const files = ['params.yaml', 'ml.lock.json', 'metrics.json', 'models/model.txt'];
+    const before = files.map((f) => g.read(f));
+    // The test runner stands in for a running `gitml repro`: a live process named in the guard.
+    g.write('.ml/state/running.pid', String(process.pid));
+    const r = g.gitml('exp', 'apply', 'three');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`another gitml process (pid ${process.pid})`);
+    expect(files.map((f) => g.read(f))).toEqual(before);
+    g.remove('.ml/state/running.pid');
+    expect(g.gitml('exp', 'apply', 'three').code).toBe(0);
+    expect(g.read('params.yaml')).toContain('epochs: 3');
+  });
+
   it('a corrupt object, found only while it is copied, undoes the apply: the workspace is as it was', () => {
     const { g, object } = withExperiment();
     const abs = join(g.dir, object);
