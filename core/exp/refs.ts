@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { GitmlError } from '../errors.js';
 import type { Repo } from '../git/revision.js';
-import { compareStrings } from '../util/canonical.js';
 import { suggest } from '../util/suggest.js';
+import { compareStrings, decodeSpecial, jsonReplacer } from '../util/canonical.js';
 
 /** Experiments are commits under this ref namespace: outside branches, so they never show in `git branch`. */
 export const EXP_REFS = 'refs/exps/';
@@ -48,14 +48,15 @@ export function checkExperimentName(name: string): void {
 }
 
 export function experimentMessage(info: ExperimentInfo, summary: string): string {
-  return `exp ${info.name}: ${summary || 'no parameter changes'}\n\n${TRAILER}${JSON.stringify(info)}\n`;
+  // Params keep NaN, infinities and big integers apart, encoded as the lockfile encodes them.
+  return `exp ${info.name}: ${summary || 'no parameter changes'}\n\n${TRAILER}${JSON.stringify(info, jsonReplacer)}\n`;
 }
 
 function parseInfo(message: string): ExperimentInfo | undefined {
   const line = message.split('\n').find((l) => l.startsWith(TRAILER));
   if (!line) return undefined;
   try {
-    return JSON.parse(line.slice(TRAILER.length)) as ExperimentInfo;
+    return decodeSpecial(JSON.parse(line.slice(TRAILER.length))) as ExperimentInfo;
   } catch {
     return undefined;
   }

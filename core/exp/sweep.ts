@@ -1,6 +1,7 @@
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PARAMS_FILE } from '../pipeline/parse.js';
+import { readYaml } from '../pipeline/yaml.js';
+import { formatValue } from '../util/format.js';
 
 /** One `-S` option: a params key and the values to try. */
 export interface ParamSweep {
@@ -26,12 +27,10 @@ export function parseSweep(option: string): ParamSweep {
   if (!key || key.startsWith('.') || key.endsWith('.')) throw new UsageError(`-S ${option}: \`${key}\` is not a params key`);
   const raw = splitTop(option.slice(eq + 1));
   if (raw.some((v) => v === '')) throw new UsageError(`-S ${option}: empty value`);
+  // Read as params files are: integers beyond 2^53 keep their digits; what is not a YAML value is a string.
   const values = raw.map((v) => {
-    try {
-      return parseYaml(v) as unknown;
-    } catch {
-      return v;
-    }
+    const read = readYaml(v, '-S');
+    return read.ok ? read.value : v;
   });
   return { file, key, values };
 }
@@ -73,5 +72,5 @@ export function combinations(sweeps: ParamSweep[]): ParamSet[] {
 
 /** `train.lr=0.1 train.epochs=5`, with the file named when it is not params.yaml. */
 export function describeSet(set: ParamSet): string {
-  return set.map((p) => `${p.file === DEFAULT_PARAMS_FILE ? '' : `${p.file}:`}${p.key}=${JSON.stringify(p.value)}`).join(' ');
+  return set.map((p) => `${p.file === DEFAULT_PARAMS_FILE ? '' : `${p.file}:`}${p.key}=${formatValue(p.value, true)}`).join(' ');
 }

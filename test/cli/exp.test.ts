@@ -226,6 +226,25 @@ function withExperiment(): { g: Fixture; model: string; object: string } {
   return { g, model, object: `.ml/cache/blake3/${model.slice(7, 9)}/${model.slice(9)}` };
 }
 
+describe('gitml exp run with values JSON cannot hold', () => {
+  it('records an integer beyond 2^53 with every digit and NaN as NaN, in params.yaml and in exp show', () => {
+    const g = makeFixture({ 'ml.yaml': 'stages:\n  s:\n    cmd: echo ${seed} > seed.txt\n    metrics: [{path: seed.txt, cache: false}]\n', 'params.yaml': 'seed: 1\n' });
+    expect(g.gitml('repro', '-q').code).toBe(0);
+    g.git('add', '-A');
+    g.git('commit', '-qm', 'baseline');
+    const r = g.gitml('exp', 'run', '-S', 'seed=12345678901234567891,.nan', '-n', 'big');
+    expect(r.code, r.stderr).toBe(0);
+    expect(g.git('show', 'refs/exps/big-1:params.yaml')).toBe('seed: 12345678901234567891\n');
+    expect(g.git('show', 'refs/exps/big-2:params.yaml')).toBe('seed: .nan\n');
+    const rows = JSON.parse(g.gitml('exp', 'show', '--json').stdout) as ShowRow[];
+    expect(rows.map((x) => x.info?.params)).toEqual([
+      undefined,
+      { 'params.yaml:seed': { $int: '12345678901234567891' } },
+      { 'params.yaml:seed': { $float: 'nan' } },
+    ]);
+  });
+});
+
 describe('experiments and gc', () => {
   it('gc keeps the outputs of experiments until they are removed; --no-experiments drops them only with --force', () => {
     const { g, model, object } = withExperiment();

@@ -9,6 +9,12 @@ describe('parseSweep', () => {
     expect(parseSweep('flag=true,"a,b"').values).toEqual([true, 'a,b']);
   });
 
+  it('keeps every digit of an integer beyond 2^53 and tells NaN, infinity and null apart', () => {
+    const big = parseSweep('seed=12345678901234567891,.nan,.inf,null');
+    expect(big.values).toEqual([12345678901234567891n, NaN, Infinity, null]);
+    expect(combinations([big]).map(describeSet)).toEqual(['seed=12345678901234567891', 'seed=NaN', 'seed=Infinity', 'seed=null']);
+  });
+
   it('says what is wrong with a malformed option', () => {
     expect(() => parseSweep('train.lr')).toThrow('-S train.lr: expected [file:]key=value[,value...]');
     expect(() => parseSweep('train.=1')).toThrow('is not a params key');
