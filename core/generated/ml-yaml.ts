@@ -46,9 +46,35 @@ export interface MlYaml {
         [k: string]: unknown;
       }
   )[];
+  /**
+   * Metric gates that `gitml gate` checks: bounds on metric values, and how far they may worsen against a base revision.
+   */
+  gates?: Gate[];
   stages: {
     [k: string]: StageEntry;
   };
+}
+/**
+ * This interface was referenced by `MlYaml`'s JSON-Schema
+ * via the `definition` "gate".
+ */
+export interface Gate {
+  /**
+   * `FILE:KEY`: a metrics file a stage declares and a (dotted) key in it.
+   */
+  metric: string;
+  /**
+   * The value must be at least this.
+   */
+  min?: number;
+  /**
+   * The value must be at most this.
+   */
+  max?: number;
+  /**
+   * How far the value may worsen against the base revision (in the direction `better:` declares): a number in the metric's units, or `"N%"` of the base value.
+   */
+  max_drop?: number | string;
 }
 /**
  * This interface was referenced by `MlYaml`'s JSON-Schema

@@ -8,7 +8,7 @@ import { checkMlSchema } from './schema.js';
 import { readYaml } from './yaml.js';
 import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
-import type { MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
+import type { GateSpec, MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
 
 export const PIPELINE_FILE = 'ml.yaml';
 export { DEFAULT_PARAMS_FILE };
@@ -60,8 +60,9 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
       if (stage) stages.push(stage);
     }
   }
+  const gates = ml.gates ? ctx.resolveGates(ml.gates, stages) : [];
   if (problems.length) return { problems: sortProblems(problems) };
-  return { pipeline: { stages }, problems };
+  return { pipeline: { stages, ...(gates.length ? { gates } : {}) }, problems };
 }
 
 interface Instance {
@@ -271,6 +272,58 @@ class Context {
       if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
     }
     return step;
+  }
+
+  /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */
+  resolveGates(entries: NonNullable<MlYaml['gates']>, stages: Stage[]): GateSpec[] {
+    const metricOuts = new Map<string, Out>();
+    for (const st of stages) for (const o of st.outs) if (o.kind === 'metric') metricOuts.set(o.path, o);
+    const gates: GateSpec[] = [];
+    entries.forEach((g, i) => {
+      const where: KeyPath = ['gates', i];
+      const colon = g.metric.indexOf(':');
+      const rawFile = g.metric.slice(0, colon);
+      const key = g.metric.slice(colon + 1);
+      const file = workspacePath('.', rawFile);
+      const out = file === undefined ? undefined : metricOuts.get(file);
+      if (!out || file === undefined) {
+        const declared = [...metricOuts.keys()].sort(compareStrings);
+        const guess = suggest(rawFile, declared);
+        const hint = guess ? `; did you mean \`${guess}\`?` : declared.length ? ` (declared: ${declared.join(', ')})` : '; no stage declares `metrics:`';
+        this.problem([...where, 'metric'], `\`${rawFile}\` is not a metrics file of any stage${hint}`);
+        return;
+      }
+      if (g.min === undefined && g.max === undefined && g.max_drop === undefined) {
+        this.problem(where, 'a gate needs at least one of `min`, `max` or `max_drop`');
+        return;
+      }
+      if (g.min !== undefined && g.max !== undefined && g.min > g.max) {
+        this.problem([...where, 'min'], `\`min\` (${g.min}) is above \`max\` (${g.max}); no value could pass`);
+        return;
+      }
+      let maxDrop: GateSpec['maxDrop'];
+      if (g.max_drop !== undefined) {
+        if (!out.better?.[key]) {
+          this.problem(
+            [...where, 'max_drop'],
+            `\`max_drop\` needs to know which way \`${key}\` is better; declare \`better: {${key}: higher}\` (or \`lower\`) on \`${file}\` under the stage's \`metrics:\``,
+          );
+          return;
+        }
+        maxDrop =
+          typeof g.max_drop === 'number' ? { amount: g.max_drop, relative: false } : { amount: Number(g.max_drop.slice(0, -1)) / 100, relative: true };
+      }
+      gates.push({
+        metric: `${file}:${key}`,
+        file,
+        key,
+        ...(g.min !== undefined ? { min: g.min } : {}),
+        ...(g.max !== undefined ? { max: g.max } : {}),
+        ...(maxDrop ? { maxDrop } : {}),
+        origin: this.locate(where),
+      });
+    });
+    return gates;
   }
 
   resolveStage(instance: Instance, scopes: Scopes, stagePath: KeyPath): Stage | undefined {

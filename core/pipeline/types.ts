@@ -64,6 +64,22 @@ export interface Stage {
 export interface Pipeline {
   /** Stages in declaration order. */
   stages: Stage[];
+  /** Metric gates, in declaration order; absent when ml.yaml declares none. */
+  gates?: GateSpec[];
+}
+
+/** One `gates:` entry of ml.yaml, checked against the pipeline's metrics declarations. */
+export interface GateSpec {
+  /** `FILE:KEY` with FILE workspace-relative. */
+  metric: string;
+  file: string;
+  /** Dotted key, as `metrics diff` flattens nested keys. */
+  key: string;
+  min?: number;
+  max?: number;
+  /** How far the value may worsen against the base: in the metric's units, or `relative` to the base value (0.02 = 2%). */
+  maxDrop?: { amount: number; relative: boolean };
+  origin: Origin;
 }
 
 /** Reads a workspace file as text, or returns `null` when it does not exist. */
