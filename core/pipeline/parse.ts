@@ -60,7 +60,8 @@ export function parsePipeline(text: string, readText: ReadText, file = PIPELINE_
       if (stage) stages.push(stage);
     }
   }
-  const gates = ml.gates ? ctx.resolveGates(ml.gates, stages) : [];
+  // A stage with problems is left out, so its metrics files would look undeclared: gates then skip that check.
+  const gates = ml.gates ? ctx.resolveGates(ml.gates, stages, problems.length > 0) : [];
   if (problems.length) return { problems: sortProblems(problems) };
   return { pipeline: { stages, ...(gates.length ? { gates } : {}) }, problems };
 }
@@ -275,7 +276,7 @@ class Context {
   }
 
   /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */
-  resolveGates(entries: NonNullable<MlYaml['gates']>, stages: Stage[]): GateSpec[] {
+  resolveGates(entries: NonNullable<MlYaml['gates']>, stages: Stage[], incomplete: boolean): GateSpec[] {
     const metricOuts = new Map<string, Out>();
     for (const st of stages) for (const o of st.outs) if (o.kind === 'metric') metricOuts.set(o.path, o);
     const gates: GateSpec[] = [];
@@ -287,6 +288,7 @@ class Context {
       const file = workspacePath('.', rawFile);
       const out = file === undefined ? undefined : metricOuts.get(file);
       if (!out || file === undefined) {
+        if (incomplete) return;
         const declared = [...metricOuts.keys()].sort(compareStrings);
         const guess = suggest(rawFile, declared);
         const hint = guess ? `; did you mean \`${guess}\`?` : declared.length ? ` (declared: ${declared.join(', ')})` : '; no stage declares `metrics:`';

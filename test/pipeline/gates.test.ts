@@ -63,6 +63,11 @@ describe('gates in ml.yaml', () => {
     ]);
   });
 
+  it('reports only the stage problem when the stage declaring a gated metrics file is broken', () => {
+    const r = parse(yml(...STAGES.slice(0, 3), '    deps: [../x]', ...STAGES.slice(3), '  - {metric: "metrics/eval.json:accuracy", min: 0.8}'));
+    expect(r.problems.map((p) => p.path)).toEqual(['stages.eval.deps[0]']);
+  });
+
   it('refuses max_drop on a metric with no declared direction', () => {
     expect(problems('  - metric: metrics/eval.json:f1', '    max_drop: 0.01')).toEqual([
       "ml.yaml:9:15 gates[0].max_drop: `max_drop` needs to know which way `f1` is better; declare `better: {f1: higher}` (or `lower`) on `metrics/eval.json` under the stage's `metrics:`",
