@@ -30,14 +30,7 @@ export function gatesVerdictLine(r: GateCommandResult): string {
 /** One row per gate: metric, head value, base value, bounds, verdict, and why. Pure. */
 export function formatGates(r: GateCommandResult, format: TableFormat): string[] {
   if (!r.gates.length) return [NO_GATES];
-  const rows = r.gates.map((g) => [
-    g.metric,
-    num(g.value),
-    num(g.base),
-    g.checks.map(bound).join(', '),
-    verdictWord(g),
-    g.message,
-  ]);
+  const rows = r.gates.map((g) => [g.metric, num(g.value), num(g.base), g.checks.map(bound).join(', '), verdictWord(g), g.message]);
   const table = renderTable(['Metric', r.head.name, r.base.name, 'Bound', 'Verdict', 'Why'], rows, format, [false, true, true]);
   const verdict = gatesVerdictLine(r);
   return format === 'md' ? [`**${r.verdict === 'pass' ? '✅' : '❌'} ${verdict}**`, '', ...table] : [...table, '', verdict];

@@ -90,24 +90,41 @@ function evaluateGate(g: GateSpec, inputs: GateInputs): GateResult {
     verdict: 'pass',
     message: '',
   };
-  const limit = g.maxDrop ? (g.maxDrop.relative ? `${Number((g.maxDrop.amount * 100).toPrecision(12))}%` : String(g.maxDrop.amount)) : undefined;
+  const limit = g.maxDrop
+    ? g.maxDrop.relative
+      ? `${Number((g.maxDrop.amount * 100).toPrecision(12))}%`
+      : String(g.maxDrop.amount)
+    : undefined;
 
   if (head.value === undefined) {
     const why = head.why === 'file missing' && inputs.headErrors?.[g.file] ? `${g.file} ${inputs.headErrors[g.file]}` : head.why;
     const missing = `missing on the head side: ${why}`;
     if (g.min !== undefined) result.checks.push({ kind: 'min', bound: g.min, op: '>=', status: 'fail', message: missing });
     if (g.max !== undefined) result.checks.push({ kind: 'max', bound: g.max, op: '<=', status: 'fail', message: missing });
-    if (g.maxDrop) result.checks.push({ kind: 'max_drop', op: direction === 'lower' ? '<=' : '>=', limit: limit!, status: 'fail', message: missing });
+    if (g.maxDrop)
+      result.checks.push({ kind: 'max_drop', op: direction === 'lower' ? '<=' : '>=', limit: limit!, status: 'fail', message: missing });
     return { ...result, verdict: 'fail', message: `${g.metric} is ${missing}` };
   }
   const value = head.value;
   if (g.min !== undefined) {
     const ok = within(value, '>=', g.min);
-    result.checks.push({ kind: 'min', bound: g.min, op: '>=', status: ok ? 'pass' : 'fail', message: `${value} ${ok ? '>=' : '<'} min ${g.min}` });
+    result.checks.push({
+      kind: 'min',
+      bound: g.min,
+      op: '>=',
+      status: ok ? 'pass' : 'fail',
+      message: `${value} ${ok ? '>=' : '<'} min ${g.min}`,
+    });
   }
   if (g.max !== undefined) {
     const ok = within(value, '<=', g.max);
-    result.checks.push({ kind: 'max', bound: g.max, op: '<=', status: ok ? 'pass' : 'fail', message: `${value} ${ok ? '<=' : '>'} max ${g.max}` });
+    result.checks.push({
+      kind: 'max',
+      bound: g.max,
+      op: '<=',
+      status: ok ? 'pass' : 'fail',
+      message: `${value} ${ok ? '<=' : '>'} max ${g.max}`,
+    });
   }
   if (g.maxDrop) result.checks.push(dropCheck(value, base, g.maxDrop, limit!, direction, inputs.baseErrors?.[g.file]));
 

@@ -8,7 +8,20 @@ import { checkMlSchema } from './schema.js';
 import { readYaml } from './yaml.js';
 import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
-import type { GateSpec, MlYaml, Out, OutEntry, OutKind, OutOptions, ParamEntry, Pipeline, PlotOptions, ReadText, Stage, StageBody } from './types.js';
+import type {
+  GateSpec,
+  MlYaml,
+  Out,
+  OutEntry,
+  OutKind,
+  OutOptions,
+  ParamEntry,
+  Pipeline,
+  PlotOptions,
+  ReadText,
+  Stage,
+  StageBody,
+} from './types.js';
 
 export const PIPELINE_FILE = 'ml.yaml';
 export { DEFAULT_PARAMS_FILE };
@@ -291,7 +304,11 @@ class Context {
         if (incomplete) return;
         const declared = [...metricOuts.keys()].sort(compareStrings);
         const guess = suggest(rawFile, declared);
-        const hint = guess ? `; did you mean \`${guess}\`?` : declared.length ? ` (declared: ${declared.join(', ')})` : '; no stage declares `metrics:`';
+        const hint = guess
+          ? `; did you mean \`${guess}\`?`
+          : declared.length
+            ? ` (declared: ${declared.join(', ')})`
+            : '; no stage declares `metrics:`';
         this.problem([...where, 'metric'], `\`${rawFile}\` is not a metrics file of any stage${hint}`);
         return;
       }
@@ -313,7 +330,9 @@ class Context {
           return;
         }
         maxDrop =
-          typeof g.max_drop === 'number' ? { amount: g.max_drop, relative: false } : { amount: Number(g.max_drop.slice(0, -1)) / 100, relative: true };
+          typeof g.max_drop === 'number'
+            ? { amount: g.max_drop, relative: false }
+            : { amount: Number(g.max_drop.slice(0, -1)) / 100, relative: true };
       }
       gates.push({
         metric: `${file}:${key}`,

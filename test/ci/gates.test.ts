@@ -3,7 +3,13 @@ import { evaluateGates, type GateInputs } from '../../core/ci/gates.js';
 import type { GateSpec } from '../../core/pipeline/types.js';
 
 const F = 'metrics/eval.json';
-const spec = (key: string, bounds: Partial<GateSpec>): GateSpec => ({ metric: `${F}:${key}`, file: F, key, origin: { line: 1, col: 1 }, ...bounds });
+const spec = (key: string, bounds: Partial<GateSpec>): GateSpec => ({
+  metric: `${F}:${key}`,
+  file: F,
+  key,
+  origin: { line: 1, col: 1 },
+  ...bounds,
+});
 const better: Record<string, 'higher' | 'lower'> = { accuracy: 'higher', p99_latency_ms: 'lower' };
 
 function run(gates: GateSpec[], head: Record<string, unknown>, base: Record<string, unknown> | undefined, more: Partial<GateInputs> = {}) {
@@ -69,7 +75,13 @@ describe('evaluateGates', () => {
     const r = run(g, { other: 1 }, { accuracy: 0.9 });
     expect(r.gates[0]).toMatchObject({ verdict: 'fail', base: 0.9, message: `${F}:accuracy is missing on the head side: key missing` });
     expect(r.gates[0]!.checks.map((c) => c.status)).toEqual(['fail', 'fail']);
-    const noFile = evaluateGates({ gates: g, direction: () => 'higher', head: {}, base: {}, headErrors: { [F]: 'does not exist; run `gitml repro eval`' } });
+    const noFile = evaluateGates({
+      gates: g,
+      direction: () => 'higher',
+      head: {},
+      base: {},
+      headErrors: { [F]: 'does not exist; run `gitml repro eval`' },
+    });
     expect(noFile.gates[0]!.message).toBe(`${F}:accuracy is missing on the head side: ${F} does not exist; run \`gitml repro eval\``);
     expect(run(g, { accuracy: 'high' }, {}).gates[0]!.message).toMatch(/not a finite number \("high"\)/);
   });
@@ -89,12 +101,22 @@ describe('evaluateGates', () => {
     const direction = () => undefined;
     const base = { [F]: { n: 100 } };
     expect(evaluateGates({ gates: [spec('n', { min: 10, max: 1000 })], direction, head: { [F]: { n: 90 } }, base }).verdict).toBe('pass');
-    const r = evaluateGates({ gates: [spec('n', { maxDrop: { amount: 1, relative: false } })], direction, head: { [F]: { n: 100 } }, base });
+    const r = evaluateGates({
+      gates: [spec('n', { maxDrop: { amount: 1, relative: false } })],
+      direction,
+      head: { [F]: { n: 100 } },
+      base,
+    });
     expect(r.gates[0]).toMatchObject({ verdict: 'fail', message: 'max_drop needs a `better:` direction for this metric' });
   });
 
   it('reads nested metrics through their dotted keys', () => {
-    const r = evaluateGates({ gates: [spec('test.f1', { min: 0.5 })], direction: () => undefined, head: { [F]: { 'test.f1': 0.6 } }, base: {} });
+    const r = evaluateGates({
+      gates: [spec('test.f1', { min: 0.5 })],
+      direction: () => undefined,
+      head: { [F]: { 'test.f1': 0.6 } },
+      base: {},
+    });
     expect(r.gates[0]).toMatchObject({ verdict: 'pass', value: 0.6 });
   });
 });

@@ -77,7 +77,13 @@ describe('gitml gate', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ verdict: 'pass', failed: 0, base: { name: 'baseline' }, head: { name: 'workspace' } });
-    expect(j.gates[0]).toMatchObject({ metric: 'metrics/eval.json:accuracy', value: 0.895, base: 0.9, direction: 'higher', verdict: 'pass' });
+    expect(j.gates[0]).toMatchObject({
+      metric: 'metrics/eval.json:accuracy',
+      value: 0.895,
+      base: 0.9,
+      direction: 'higher',
+      verdict: 'pass',
+    });
     expect(j.gates[0].checks.map((c: { kind: string; status: string }) => `${c.kind}:${c.status}`)).toEqual(['min:pass', 'max_drop:pass']);
   });
 
@@ -108,7 +114,9 @@ describe('gitml gate', () => {
     noBase.git('commit', '-q', '-m', 'no metrics yet');
     const s = noBase.gitml('gate');
     expect(s.code, s.stderr).toBe(0);
-    expect(s.stdout).toMatch(/pass \(relative check skipped\) +0\.85 >= min 0\.8; max_drop 0\.01 skipped: missing on the base side \(file missing\)/);
+    expect(s.stdout).toMatch(
+      /pass \(relative check skipped\) +0\.85 >= min 0\.8; max_drop 0\.01 skipped: missing on the base side \(file missing\)/,
+    );
   });
 
   it('says when ml.yaml declares no gates, and locates a bad gate', () => {

@@ -37,7 +37,14 @@ describe('gates in ml.yaml', () => {
     );
     expect(r.problems).toEqual([]);
     expect(r.pipeline!.gates).toEqual([
-      { metric: 'metrics/eval.json:accuracy', file: 'metrics/eval.json', key: 'accuracy', min: 0.8, maxDrop: { amount: 0.01, relative: false }, origin: { line: 8, col: 5 } },
+      {
+        metric: 'metrics/eval.json:accuracy',
+        file: 'metrics/eval.json',
+        key: 'accuracy',
+        min: 0.8,
+        maxDrop: { amount: 0.01, relative: false },
+        origin: { line: 8, col: 5 },
+      },
       {
         metric: 'metrics/eval.json:p99_latency_ms',
         file: 'metrics/eval.json',
@@ -64,7 +71,9 @@ describe('gates in ml.yaml', () => {
   });
 
   it('reports only the stage problem when the stage declaring a gated metrics file is broken', () => {
-    const r = parse(yml(...STAGES.slice(0, 3), '    deps: [../x]', ...STAGES.slice(3), '  - {metric: "metrics/eval.json:accuracy", min: 0.8}'));
+    const r = parse(
+      yml(...STAGES.slice(0, 3), '    deps: [../x]', ...STAGES.slice(3), '  - {metric: "metrics/eval.json:accuracy", min: 0.8}'),
+    );
     expect(r.problems.map((p) => p.path)).toEqual(['stages.eval.deps[0]']);
   });
 
