@@ -27,10 +27,13 @@ export interface Problem {
   /** Key path inside the file, e.g. `stages.train.deps[1]`. */
   path: string;
   message: string;
+  /** Which version of the file, when not the one in the workspace (`at HEAD~1`): printed after the position. */
+  source?: string;
 }
 
 export function formatProblem(p: Problem): string {
-  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  const at = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  const where = p.source ? `${at} (${p.source})` : at;
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidConfigError, InvalidPipelineError, MAX_SHOWN_PROBLEMS, type Problem } from '../core/errors.js';
+import { formatProblem, InvalidConfigError, InvalidPipelineError, MAX_SHOWN_PROBLEMS, type Problem } from '../core/errors.js';
 
 const problem = (line: number, message = 'invalid YAML: Unexpected scalar', file = 'ml.yaml'): Problem => ({
   file,
@@ -7,6 +7,13 @@ const problem = (line: number, message = 'invalid YAML: Unexpected scalar', file
   col: 3,
   path: '',
   message,
+});
+
+describe('formatProblem', () => {
+  it('puts the version of a file read at a revision after its position, as lockfile errors do', () => {
+    expect(formatProblem({ ...problem(4), path: 'stages.a', message: 'bad', source: 'at HEAD~1' })).toBe('ml.yaml:4:3 (at HEAD~1): stages.a: bad');
+    expect(formatProblem({ ...problem(4), message: 'bad' })).toBe('ml.yaml:4:3: bad');
+  });
 });
 
 describe('problem lists', () => {

@@ -37,13 +37,13 @@ export async function readRevisionState(snap: Snapshot, readObject?: (hash: stri
       ? undefined
       : await snap.withReadText((readText) => {
           const { pipeline, problems } = parsePipeline(pipelineText, readText);
-          if (!pipeline) throw new InvalidPipelineError(problems.map((p) => ({ ...p, file: `${p.file} (at ${at})` })));
+          if (!pipeline) throw new InvalidPipelineError(problems.map((p) => ({ ...p, source: `at ${at}` })));
           return pipeline;
         });
 
   const params = await snap.withReadText((readText) =>
     pipelineParams(pipeline?.stages ?? [], readText, (problem) => {
-      throw new InvalidPipelineError([{ ...problem, file: `${problem.file} (at ${at})` }]);
+      throw new InvalidPipelineError([{ ...problem, source: `at ${at}` }]);
     }),
   );
 

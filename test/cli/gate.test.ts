@@ -129,7 +129,7 @@ describe('gitml gate', () => {
     none.write('ml.yaml', `${PIPELINE}  - metric: metrics/other.json:x\n    min: 1\n`);
     const bad = none.gitml('gate');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('ml.yaml (at workspace):13:13: gates[2].metric');
+    expect(bad.stderr).toContain('ml.yaml:13:13 (at workspace): gates[2].metric');
     expect(bad.stderr).toContain('`metrics/other.json` is not a metrics file of any stage');
   });
 });
