@@ -59,6 +59,10 @@ function within(value: number, op: '>=' | '<=', bound: number): boolean {
   return op === '>=' ? value >= bound - slack : value <= bound + slack;
 }
 
+/** The absolute bounds, checked in this order: `min` is a floor, `max` a ceiling. */
+const ABSOLUTE_BOUNDS = ['min', 'max'] as const;
+const BOUND_OP = { min: { op: '>=', broken: '<' }, max: { op: '<=', broken: '>' } } as const;
+
 function numberAt(files: FlatFiles, file: string, key: string): { value?: number; why?: string } {
   const data = files[file];
   if (!data) return { why: 'file missing' };
@@ -99,32 +103,21 @@ function evaluateGate(g: GateSpec, inputs: GateInputs): GateResult {
   if (head.value === undefined) {
     const why = head.why === 'file missing' && inputs.headErrors?.[g.file] ? `${g.file} ${inputs.headErrors[g.file]}` : head.why;
     const missing = `missing on the head side: ${why}`;
-    if (g.min !== undefined) result.checks.push({ kind: 'min', bound: g.min, op: '>=', status: 'fail', message: missing });
-    if (g.max !== undefined) result.checks.push({ kind: 'max', bound: g.max, op: '<=', status: 'fail', message: missing });
+    for (const kind of ABSOLUTE_BOUNDS) {
+      const bound = g[kind];
+      if (bound !== undefined) result.checks.push({ kind, bound, op: BOUND_OP[kind].op, status: 'fail', message: missing });
+    }
     if (g.maxDrop)
       result.checks.push({ kind: 'max_drop', op: direction === 'lower' ? '<=' : '>=', limit: limit!, status: 'fail', message: missing });
     return { ...result, verdict: 'fail', message: `${g.metric} is ${missing}` };
   }
   const value = head.value;
-  if (g.min !== undefined) {
-    const ok = within(value, '>=', g.min);
-    result.checks.push({
-      kind: 'min',
-      bound: g.min,
-      op: '>=',
-      status: ok ? 'pass' : 'fail',
-      message: `${value} ${ok ? '>=' : '<'} min ${g.min}`,
-    });
-  }
-  if (g.max !== undefined) {
-    const ok = within(value, '<=', g.max);
-    result.checks.push({
-      kind: 'max',
-      bound: g.max,
-      op: '<=',
-      status: ok ? 'pass' : 'fail',
-      message: `${value} ${ok ? '<=' : '>'} max ${g.max}`,
-    });
+  for (const kind of ABSOLUTE_BOUNDS) {
+    const bound = g[kind];
+    if (bound === undefined) continue;
+    const { op, broken } = BOUND_OP[kind];
+    const ok = within(value, op, bound);
+    result.checks.push({ kind, bound, op, status: ok ? 'pass' : 'fail', message: `${value} ${ok ? op : broken} ${kind} ${bound}` });
   }
   if (g.maxDrop) result.checks.push(dropCheck(value, base, g.maxDrop, limit!, direction, inputs.baseErrors?.[g.file]));
 
