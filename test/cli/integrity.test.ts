@@ -120,14 +120,19 @@ describe('checkout of a corrupt large object, and of one longer than recorded', 
   });
 });
 
+/** A workspace whose one stage made `many/f1.txt` .. `many/fN.txt`, and the files its cached manifest lists. */
+function manyFiles(n: number): { fx: Fixture; files: { path: string; hash: string }[] } {
+  const fx = makeFixture({
+    'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many && for i in $(seq 1 ${n}); do echo "file $i" > many/f$i.txt; done\n    outs: [many]\n`,
+  });
+  ok(fx, 'repro');
+  const hash = fx.lock().stages.many.outs.many.hash as string;
+  return { fx, files: (JSON.parse(readFileSync(objectPath(fx, hash), 'utf8')) as { files: { path: string; hash: string }[] }).files };
+}
+
 describe('checkout of a large directory (placed on several threads) with corrupt objects in it', () => {
   it('places every good file and none of the corrupt ones, each quarantined under its own path', () => {
-    const fx = makeFixture({
-      'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many && for i in $(seq 1 2500); do echo "file $i" > many/f$i.txt; done\n    outs: [many]\n`,
-    });
-    ok(fx, 'repro');
-    const hash = fx.lock().stages.many.outs.many.hash as string;
-    const files = (JSON.parse(readFileSync(objectPath(fx, hash), 'utf8')) as { files: { path: string; hash: string }[] }).files;
+    const { fx, files } = manyFiles(2500);
     const bad = files.filter((f) => f.path === 'f7.txt' || f.path === 'f2400.txt');
     for (const f of bad) flipByte(objectPath(fx, f.hash));
     fx.remove('many');
@@ -146,12 +151,7 @@ describe('checkout of a large directory (placed on several threads) with corrupt
 
 describe('checkout of a directory with many corrupt files', () => {
   it('names the first 10 and counts the rest, and quarantines them all', () => {
-    const fx = makeFixture({
-      'ml.yaml': `stages:\n  many:\n    cmd: mkdir -p many && for i in $(seq 1 20); do echo "file $i" > many/f$i.txt; done\n    outs: [many]\n`,
-    });
-    ok(fx, 'repro');
-    const hash = fx.lock().stages.many.outs.many.hash as string;
-    const files = (JSON.parse(readFileSync(objectPath(fx, hash), 'utf8')) as { files: { path: string; hash: string }[] }).files;
+    const { fx, files } = manyFiles(20);
     for (const f of files.slice(0, 15)) flipByte(objectPath(fx, f.hash));
     fx.remove('many');
 
