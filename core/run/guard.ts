@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WorkspaceBusyError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fs.js';
+import { processExists } from '../util/process.js';
 import { prepareStateDir } from '../workspace.js';
 import type { ProcessGroup } from './processes.js';
 
@@ -158,12 +159,12 @@ function stopOrphans(held: GuardRecord, warn: (line: string) => void): void {
     warn(`warning: gitml pid ${held.pid} on ${held.host} may have left stage commands running there; they cannot be stopped from here`);
     return;
   }
-  const alive = held.groups.filter((g) => groupExists(g.pid) && (startOf(g.pid).start ?? g.start) === g.start);
+  const alive = held.groups.filter((g) => processExists(-g.pid) && (startOf(g.pid).start ?? g.start) === g.start);
   if (!alive.length) return;
   for (const g of alive) signalGroup(g.pid, 'SIGTERM');
   const deadline = Date.now() + ORPHAN_GRACE_MS;
-  while (Date.now() < deadline && alive.some((g) => groupExists(g.pid))) sleep(50);
-  for (const g of alive) if (groupExists(g.pid)) signalGroup(g.pid, 'SIGKILL');
+  while (Date.now() < deadline && alive.some((g) => processExists(-g.pid))) sleep(50);
+  for (const g of alive) if (processExists(-g.pid)) signalGroup(g.pid, 'SIGKILL');
   warn(
     `Stopped stage commands left running by gitml pid ${held.pid}, which was killed (process group${alive.length === 1 ? '' : 's'} ${alive.map((g) => g.pid).join(', ')}).`,
   );
@@ -171,22 +172,9 @@ function stopOrphans(held: GuardRecord, warn: (line: string) => void): void {
 
 /** Whether the guard's process is still the one that wrote it (alive, and not a new process with a reused id). */
 function isSameProcess(ref: ProcessRef): boolean {
-  try {
-    process.kill(ref.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!processExists(ref.pid)) return false;
   const now = startOf(ref.pid).start;
   return ref.start === undefined || now === undefined || now === ref.start;
-}
-
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { processExists } from './process.js';
 
 /** Reads a text file, or `null` when it does not exist (the adapter shape the pure core expects). */
 export function readTextOrNull(abs: string): string | null {
@@ -113,12 +114,7 @@ export function isStaleTemp(pid: number, mtimeMs: number, now = Date.now()): boo
   if (now - mtimeMs > STALE_TEMP_MS) return true;
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'EPERM';
-  }
+  return !processExists(pid);
 }
 
 /** Deletes abandoned files under the workspace's `.ml/tmp/write`; returns how many. */
