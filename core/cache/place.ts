@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Blake3 } from '../hash/blake3.js';
-import { HASH_ALGORITHM } from '../hash/blake3.js';
+import { hashBytes, type Blake3 } from '../hash/blake3.js';
 import { statKey } from '../hash/walk.js';
 
 /**
@@ -54,12 +53,6 @@ export function writeNew(target: string, data: Uint8Array, mode: number): string
   }
 }
 
-export function digestOf(data: Uint8Array, blake3: () => Blake3): string {
-  const h = blake3();
-  h.update(data);
-  return `${HASH_ALGORITHM}:${h.digest()}`;
-}
-
 /**
  * Copies small objects in order: read once, hash those bytes, write them only if they match. `made` remembers the
  * directories created. Used by the worker threads; never throws (each task reports its own result).
@@ -70,7 +63,7 @@ export function copySmall(tasks: CopyTask[], blake3: () => Blake3, hashFile: (ab
   return tasks.map((t): CopyResult => {
     try {
       const data = readSmall(t.object, t.size, buffer);
-      const actual = data ? digestOf(data, blake3) : hashFile(t.object);
+      const actual = data ? hashBytes(data, blake3) : hashFile(t.object);
       if (actual !== t.hash) return { actual };
       const dir = dirname(t.target);
       if (!made.has(dir)) {

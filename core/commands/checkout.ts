@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { CacheMissError, CorruptObjectError, GitmlError, ObjectsMissingError, UsageError } from '../errors.js';
 import type { LockEntry } from '../generated/lockfile.js';
-import { loadBlake3 } from '../hash/blake3.js';
 import { openSnapshot, WORKSPACE, type Snapshot } from '../git/revision.js';
 import { LOCKFILE, parseLockfile } from '../lockfile/lockfile.js';
 import { acquireWorkspaceGuard } from '../run/guard.js';
@@ -76,15 +75,10 @@ export async function checkout(opts: CheckoutOptions = {}): Promise<CheckoutEntr
     const committed = new Map<string, Uint8Array>();
     const stale = selected.filter(({ path, entry }) => entry.cache === false && !matches(path, entry));
     const gitSide = snap ?? (stale.length ? await headSnapshot(ws.root) : undefined);
-    const make = await loadBlake3();
     for (const { path, entry } of stale) {
       const bytes = gitSide ? await gitSide.readBytes(path) : null;
       if (bytes === null) continue;
-      if (!snap) {
-        const h = make();
-        h.update(bytes);
-        if (`blake3:${h.digest()}` !== entry.hash) continue;
-      }
+      if (!snap && ws.hasher.hashBytes(bytes) !== entry.hash) continue;
       committed.set(path, bytes);
     }
 

@@ -52,6 +52,13 @@ export function blake3Note(): string | undefined {
   return note;
 }
 
+/** BLAKE3 of bytes in memory, as `blake3:<hex>`. */
+export function hashBytes(data: Uint8Array, make: () => Blake3): string {
+  const h = make();
+  h.update(data);
+  return `${HASH_ALGORITHM}:${h.digest()}`;
+}
+
 /** Streams a file through BLAKE3 in `buffer`-sized reads (constant memory) and returns `blake3:<hex>`. */
 export function hashFileSync(abs: string, make: () => Blake3, buffer: Buffer): string {
   const h = make();

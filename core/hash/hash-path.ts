@@ -1,7 +1,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../util/progress.js';
-import { HASH_ALGORITHM, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from './blake3.js';
+import { hashBytes, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from './blake3.js';
 import { hashInPool, poolAvailable, sigTreeParallel, worthPool } from './hash-pool.js';
 import { StatCache, type DirRecord, type FileRecord } from './stat-cache.js';
 import { isRacy, nowNs, RACY_WINDOW_MS, sigFromWalk, sigTree, statKey, walkTree, type TreeSig, type WalkEntry } from './walk.js';
@@ -172,9 +172,7 @@ export class PathHasher {
   }
 
   hashBytes(data: Uint8Array): string {
-    const h = this.blake3();
-    h.update(data);
-    return `${HASH_ALGORITHM}:${h.digest()}`;
+    return hashBytes(data, this.blake3);
   }
 
   /** Stats a path (walking it if a directory) and finds what the stat cache already knows. */

@@ -5,7 +5,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Cache } from '../cache/cache.js';
 import type { RunCache, RunRecord } from '../cache/run-cache.js';
-import { HASH_ALGORITHM, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from '../hash/blake3.js';
+import { hashBytes, hashFileAsync, hashFileSync, loadBlake3, PIPELINE_MIN_BYTES, type Blake3 } from '../hash/blake3.js';
 import type { Manifest } from '../hash/hash-path.js';
 import type { Progress } from '../util/progress.js';
 import { RemoteUnreachableError, TransferInterruptedError } from './errors.js';
@@ -140,9 +140,7 @@ export async function pushObjects(opts: EngineOptions & { wanted: Wanted[]; runs
     let actual: string;
     if (size < UPLOAD_FROM_MEMORY) {
       body = await readFile(src);
-      const h = blake3();
-      h.update(body);
-      actual = `${HASH_ALGORITHM}:${h.digest()}`;
+      actual = hashBytes(body, blake3);
     } else actual = await hashOf(src, size, blake3, buffer);
     if (actual !== ref.hash) {
       const moved = relative(cache.root, cache.quarantine(ref.hash, ref.path));
