@@ -137,6 +137,7 @@ describe('the test GitHub server', () => {
     const anonymous = await fetch(`${s.url}/user`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ message: 'Requires authentication', documentation_url: expect.any(String) });
+    expect(s.requests.map((r) => `${r.status} ${r.operationId}`)).toEqual(['401 issues/list-comments', '401 users/get-authenticated']);
     expect(s.violations).toEqual([]);
   });
 
@@ -180,7 +181,9 @@ describe('the test GitHub server', () => {
     const atLimit = await octokit.rest.issues.createComment({ ...repo, issue_number: 7, body: 'x'.repeat(COMMENT_BODY_MAX) });
     const update = octokit.rest.issues.updateComment({ ...repo, comment_id: atLimit.data.id, body: 'y'.repeat(COMMENT_BODY_MAX + 1) });
     expect((await failure(update)).status).toBe(422);
-    expect(s.comments('octo-org', 'models', 7).map((c) => c.body.length)).toEqual([COMMENT_BODY_MAX]);
+    // The limit counts characters: an emoji is one, though two UTF-16 units.
+    await octokit.rest.issues.createComment({ ...repo, issue_number: 7, body: '😀'.repeat(COMMENT_BODY_MAX) });
+    expect(s.comments('octo-org', 'models', 7).map((c) => [...c.body].length)).toEqual([COMMENT_BODY_MAX, COMMENT_BODY_MAX]);
     // GitHub's rule, not a schema violation: a client that handles it has done nothing wrong.
     expect(s.violations).toEqual([]);
   });

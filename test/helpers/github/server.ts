@@ -203,32 +203,47 @@ class FakeGitHub {
     return checkRun(run, this.repo(run.owner, run.repo)!, this.app(run.app), this.links);
   }
 
-  /** Answers one request; `respond` validates the reply against the operation before it goes out. */
+  /** Answers one request (the caller checks the reply against the operation before sending it). */
   handle(method: string, rawUrl: string, headers: IncomingHttpHeaders, bodyText: string): { reply: Reply; operation?: Operation } {
     const url = new URL(rawUrl, this.links.api);
-    const token = bearer(headers);
-    if (token === undefined) return { reply: errorReply(401, 'Requires authentication', GENERIC_DOCS) };
-    const info = this.opts.tokens[token];
-    if (!info) return { reply: errorReply(401, 'Bad credentials', GENERIC_DOCS) };
-
     const match = this.api.match(method, url.pathname);
+    const matched = match.found?.operation;
+    // GitHub checks credentials before it looks the path up.
+    const token = bearer(headers);
+    if (token === undefined) return { reply: errorReply(401, 'Requires authentication', GENERIC_DOCS), operation: matched };
+    const info = this.opts.tokens[token];
+    if (!info) return { reply: errorReply(401, 'Bad credentials', GENERIC_DOCS), operation: matched };
     if (!match.found) {
-      this.violations.push(
-        `${method} ${url.pathname}: ${match.pathExists ? 'the operation is not served for this method' : 'no operation has this path'}`,
-      );
+      const why = match.pathExists ? 'the operation is not served for this method' : 'no operation has this path';
+      this.violations.push(`${method} ${url.pathname}: ${why}`);
       return { reply: errorReply(404, 'Not Found', GENERIC_DOCS) };
     }
     const { operation, pathValues } = match.found;
-    const docs = operation.documentationUrl;
-    const reply = (r: Reply) => ({ reply: r, operation });
-    const where = `${method} ${url.pathname} (${operation.operationId})`;
+    const parsed = this.parse(operation, pathValues, url, bodyText, info);
+    if ('status' in parsed) return { reply: parsed, operation };
+    return { reply: this.dispatch(operation.operationId, parsed, parsed.repo), operation };
+  }
 
+  /** The request's parameters and body, checked against the operation; or the error reply GitHub would send. */
+  private parse(
+    operation: Operation,
+    pathValues: Record<string, string>,
+    url: URL,
+    bodyText: string,
+    info: TokenInfo,
+  ): Reply | (Request & { repo: RepoRecord | undefined }) {
+    const docs = operation.documentationUrl;
+    const where = `${operation.method} ${url.pathname} (${operation.operationId})`;
+    const rejected = (problems: string[], r: Reply) => {
+      this.violations.push(`${where}: request: ${problems.join(' ')}`);
+      return r;
+    };
     const path: Record<string, unknown> = {};
     const query: Record<string, unknown> = {};
     const problems: RequestProblem[] = [];
     let badPath = false;
     for (const p of operation.parameters) {
-      const raw = p.in === 'path' ? pathValues[p.name] : url.searchParams.get(p.name) ?? undefined;
+      const raw = p.in === 'path' ? pathValues[p.name] : (url.searchParams.get(p.name) ?? undefined);
       if (raw === undefined) {
         if (p.required) problems.push({ message: `"${p.name}" wasn't supplied.` });
         continue;
@@ -241,37 +256,27 @@ class FakeGitHub {
       (p.in === 'path' ? path : query)[p.name] = value;
     }
     // A path that does not fit the operation's parameter types (`/issues/abc/comments`) matches no route on GitHub.
-    if (badPath) {
-      this.violations.push(`${where}: request: ${problems.map((p) => p.message).join(' ')}`);
-      return reply(errorReply(404, 'Not Found', docs));
-    }
+    if (badPath) return rejected(problems.map((p) => p.message), errorReply(404, 'Not Found', docs));
 
     const repo = typeof path.owner === 'string' && typeof path.repo === 'string' ? this.repo(path.owner, path.repo) : undefined;
-    if ('owner' in path && !repo) return reply(errorReply(404, 'Not Found', docs));
-    if (WRITE_METHODS.has(method) && !info.write) return reply(errorReply(403, 'Resource not accessible by integration', docs));
+    if ('owner' in path && !repo) return errorReply(404, 'Not Found', docs);
+    if (WRITE_METHODS.has(operation.method) && !info.write) return errorReply(403, 'Resource not accessible by integration', docs);
 
     let body: Record<string, unknown> = {};
     if (operation.body) {
-      let parsed: unknown;
-      if (bodyText.trim() === '') parsed = {};
-      else {
+      let value: unknown = {};
+      if (bodyText.trim() !== '') {
         try {
-          parsed = JSON.parse(bodyText);
+          value = JSON.parse(bodyText);
         } catch {
-          this.violations.push(`${where}: request: the body is not JSON`);
-          return reply(errorReply(400, 'Problems parsing JSON', docs));
+          return rejected(['the body is not JSON'], errorReply(400, 'Problems parsing JSON', docs));
         }
       }
-      if (!operation.body.validate(parsed)) problems.push(...describeErrors(operation.body.validate.errors, 'body', parsed));
-      else body = parsed as Record<string, unknown>;
+      if (operation.body.validate(value)) body = value as Record<string, unknown>;
+      else problems.push(...describeErrors(operation.body.validate.errors, 'body', value));
     }
-    if (problems.length > 0) {
-      this.violations.push(`${where}: request: ${problems.map((p) => p.message).join(' ')}`);
-      return reply(invalidRequest(problems, docs));
-    }
-
-    const request: Request = { url, account: this.account(info.login, info.type), token: info, path, query, body, docs };
-    return reply(this.dispatch(operation.operationId, request, repo));
+    if (problems.length > 0) return rejected(problems.map((p) => p.message), invalidRequest(problems, docs));
+    return { url, account: this.account(info.login, info.type), token: info, path, query, body, docs, repo };
   }
 
   private dispatch(operationId: string, req: Request, repo: RepoRecord | undefined): Reply {
@@ -310,7 +315,10 @@ class FakeGitHub {
   }
 
   private tooLong(body: string, docs: string): Reply | undefined {
-    if (body.length <= COMMENT_BODY_MAX) return undefined;
+    // GitHub counts characters (code points), not UTF-16 units.
+    let length = 0;
+    for (const _ of body) length++;
+    if (length <= COMMENT_BODY_MAX) return undefined;
     return errorReply(422, 'Validation Failed', docs, {
       errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${COMMENT_BODY_MAX} characters)` }],
     });
