@@ -125,10 +125,10 @@ async function publishArtifact(dir: string, marker: string, repo: RepoRef): Prom
   if (!headSha) throw new Error('`from` needs the head commit: run on `workflow_run`, or set the `head-sha` input');
   const { rendered, pr } = readRendered(dir);
   if (!pr) throw new Error(`${dir} holds no pull-request.json: the run that made it was not for a pull request`);
+  if (pr.head_sha !== headSha) throw new Error(`the report in ${dir} was made for ${pr.head_sha}, not ${headSha}, the commit the run built; not publishing it`);
   const octokit = getOctokit(core.getInput('token', { required: true }));
   const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr.number });
-  if (data.head.sha !== headSha || pr.head_sha !== headSha)
-    throw new Error(`pull request #${pr.number} is at ${data.head.sha}, not ${headSha}, the commit this report was made for; not publishing it`);
+  if (data.head.sha !== headSha) throw new Error(`pull request #${pr.number} is at ${data.head.sha}, not ${headSha}, the commit this report was made for; not publishing it`);
   await finish(rendered, await publishOrExplain(octokit, repo, { number: pr.number, headSha }, rendered, marker));
 }
 
