@@ -111,10 +111,11 @@ export async function planCi(inputs: CiPlanInputs): Promise<CiPlan> {
     const against = (entry: StageLock | undefined, outs: Produced) =>
       stageStatus(stage, entry, (p) => (stage.deps.includes(p) ? depHashOr(entry, p, depHash, deps.unknownPaths) : outHashOr(entry, p, outs)))
         .reasons;
-    const reasons = decision.action === 'run' ? [...against(locked, locked?.outs ?? null), ...decision.why] : [];
+    const reasons = decision.action === 'run' ? [...against(locked, null), ...decision.why] : [];
     if (decision.action === 'run' && !reasons.length) reasons.push('its definition differs from ml.lock.json');
     if (inputs.baseLock) {
-      const base = against(inputs.baseLock.stages[name], decision.outs).filter((r) => r !== 'always changed');
+      // The causes (definition, params, dependencies), not the outputs that follow from them.
+      const base = against(inputs.baseLock.stages[name], null).filter((r) => r !== 'always changed');
       reasons.push(...base.map((r) => `against base: ${r === 'never run' ? 'not in its ml.lock.json' : r}`));
     }
     stages.push({ name, action: decision.action, reasons, key: decision.key });
