@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
-import { parsePlan, toMatrix } from '../shared/plan.js';
+import { toMatrix } from '../../core/ci/matrix.js';
+import { parsePlan } from '../shared/plan.js';
 import { baseInput, commonInputs, runAction } from '../shared/inputs.js';
 
 /** `plan`: which stages this commit must run, as a matrix of independent groups for the `run` jobs. */

@@ -1,10 +1,9 @@
-/** The JSON `gitml plan --json` prints, as far as the actions read it. */
-export interface PlanJson {
-  has_work: boolean;
-  stages: { name: string; action: string; reasons: string[] }[];
-  groups: { name: string; stages: string[]; runs_on: string | string[] }[];
-}
+import type { CiPlan } from '../../core/ci/plan.js';
 
+/** What `gitml plan --json` prints, as far as the actions read it. */
+export type PlanJson = CiPlan;
+
+/** Reads `gitml plan --json` output; `what` names the command in errors. */
 export function parsePlan(text: string, what: string): PlanJson {
   let plan: PlanJson;
   try {
@@ -15,11 +14,6 @@ export function parsePlan(text: string, what: string): PlanJson {
   if (typeof plan?.has_work !== 'boolean' || !Array.isArray(plan.stages) || !Array.isArray(plan.groups))
     throw new Error(`${what} printed JSON without has_work, stages and groups; is the installed gitml too old?`);
   return plan;
-}
-
-/** The matrix for `strategy.matrix`: one entry per group. */
-export function toMatrix(plan: PlanJson): { include: { name: string; stages: string[]; runs_on: string | string[] }[] } {
-  return { include: plan.groups.map((g) => ({ name: g.name, stages: g.stages, runs_on: g.runs_on })) };
 }
 
 /** The `stages` input: a JSON array (as `toJSON(matrix.stages)` gives) or names separated by spaces or commas. */

@@ -23,7 +23,8 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
         ...(o.remote === false ? { noRemote: true } : o.remote !== undefined ? { remote: o.remote } : {}),
       });
       if (o.matrix) {
-        ctx.line(JSON.stringify({ include: r.groups.map((g) => ({ name: g.name, stages: g.stages, runs_on: g.runs_on })) }));
+        const { toMatrix } = await import('../ci/matrix.js');
+        ctx.line(JSON.stringify(toMatrix(r)));
       } else if (o.json) {
         const { base, head, has_work, stages, groups } = r;
         ctx.line(JSON.stringify({ base, head, has_work, stages, groups }, null, 2));

@@ -117,7 +117,7 @@ export async function pushObjects(opts: EngineOptions & { wanted: Wanted[]; runs
   const { cache, store, progress } = opts;
   const pool = new Pool(opts.jobs ?? 8, opts.signal);
   // Entries whose objects are gone locally are as good as absent (the run-cache would not use them either).
-  const runs = (opts.runs ?? []).filter((r) => Object.values(r.record.outs).every((e) => e.cache === false || cache.complete(e)));
+  const runs = (opts.runs ?? []).filter((r) => Object.values(r.record.outs).every((e) => cache.complete(e)));
   const runWanted = runs.flatMap((r) => outsOfRun(r.key, r.record));
   const plan = planObjects([...opts.wanted, ...runWanted], (h) => cache.readManifest(h));
   const all = [...plan.files, ...plan.manifests];
@@ -175,7 +175,7 @@ export async function pushObjects(opts: EngineOptions & { wanted: Wanted[]; runs
     const there = await store.has(runs.map((r) => runKey(r.key)));
     const complete = (r: RunEntry) =>
       Object.values(r.record.outs).every(
-        (e) => e.cache === false || (onRemote.has(objectKey(e.hash)) && (plan.filesOf.get(e.hash) ?? []).every((h) => onRemote.has(objectKey(h)))),
+        (e) => onRemote.has(objectKey(e.hash)) && (plan.filesOf.get(e.hash) ?? []).every((h) => onRemote.has(objectKey(h))),
       );
     const todo = runs.filter((r) => !there.has(runKey(r.key)) && complete(r));
     const moved = { pushed: 0, present: runs.filter((r) => there.has(runKey(r.key))).length };
@@ -281,7 +281,7 @@ export async function fetchObjects(opts: EngineOptions & { wanted: Wanted[]; run
 
   if (opts.runCache) {
     for (const r of runs) {
-      if (!Object.values(r.record.outs).every((e) => e.cache === false || cache.complete(e))) continue;
+      if (!Object.values(r.record.outs).every((e) => cache.complete(e))) continue;
       opts.runCache.save(r.key, r.record);
       report.runs!.fetched++;
     }
@@ -354,10 +354,12 @@ export function localRuns(runCache: RunCache): RunEntry[] {
     .sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
+/**
+ * Every output a run-cache entry names, uncached ones (metrics files git tracks) included: repro keeps a copy of those
+ * in the cache too, and a run can only be restored with all of its outputs.
+ */
 function outsOfRun(key: string, record: RunRecord): Wanted[] {
-  return Object.entries(record.outs)
-    .filter(([, e]) => e.cache !== false)
-    .map(([path, entry]) => ({ path, entry, stage: `run ${key.slice(7, 15)}` }));
+  return Object.entries(record.outs).map(([path, entry]) => ({ path, entry, stage: `run ${key.slice(7, 15)}` }));
 }
 
 async function hashOf(file: string, size: number, blake3: () => Blake3, buffer: Buffer): Promise<string> {

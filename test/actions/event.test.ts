@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseRevisionOf, pullRequestOf } from '../../actions/shared/event.js';
-import { parsePlan, parseStages, toMatrix } from '../../actions/shared/plan.js';
+import { toMatrix } from '../../core/ci/matrix.js';
+import { parsePlan, parseStages } from '../../actions/shared/plan.js';
 
 const event = (headRepo: string | null, baseRepo = 'acme/churn') => ({
   action: 'synchronize',
@@ -49,7 +50,7 @@ describe('baseRevisionOf', () => {
 describe('plan JSON', () => {
   const plan = {
     has_work: true,
-    stages: [{ name: 'train', action: 'run', reasons: ['params changed: train.lr'] }],
+    stages: [{ name: 'train', action: 'run' as const, reasons: ['params changed: train.lr'], key: null }],
     groups: [{ name: 'train', stages: ['train', 'evaluate'], runs_on: ['self-hosted', 'gpu'], resources: { gpu: 1, labels: [] } }],
   };
 

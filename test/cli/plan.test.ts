@@ -137,16 +137,17 @@ describe('gitml plan', () => {
     const b = clone(a);
     b.write('raw.txt', 'xyz\n');
     const p = planJson(b);
-    expect(actions(p)).toEqual({ prepare: 'restore', embed: 'up-to-date', train: 'restore', evaluate: 'run' });
-    // Its run-cache entry names metrics.json, whose object push does not send (git holds metrics), so repro could
-    // not restore it from there either.
-    expect(p.stages.find((s) => s.name === 'evaluate')!.reasons).toEqual([
-      'dep `model.bin` modified',
-      'run-cache entry incomplete: `metrics.json` in neither the cache nor the remote',
-    ]);
-    expect(p.groups.map((g) => g.stages)).toEqual([['evaluate']]);
+    // evaluate's entry names metrics.json, which git tracks: push sent its object with the entry all the same.
+    expect(actions(p)).toEqual({ prepare: 'restore', embed: 'up-to-date', train: 'restore', evaluate: 'restore' });
+    expect(p.has_work).toBe(false);
+    expect(p.groups).toEqual([]);
     b.write('.ml/config.local.yaml', GPU_RUNNERS);
     expect(actions(planJson(b, '--no-remote')).prepare).toBe('run');
+    // And repro restores all of it from there, running nothing.
+    ok(b, 'pull', '--run-cache');
+    const repro = b.gitml('repro');
+    expect(repro.stdout).not.toMatch(/^Running/m);
+    expect(repro.stdout).toMatch(/0 ran, 3 restored from the run-cache/);
   });
 
   it('ci.runners with a bad value is reported with file, line and column', () => {
