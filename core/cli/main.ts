@@ -13,6 +13,7 @@ import type { CliContext } from './context.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerGcCommand } from './gc-command.js';
 import { registerGateCommand } from './gate-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
 import { packageVersion } from './version.js';
@@ -456,6 +457,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
   registerGcCommand(program, ctx);
   registerGateCommand(program, ctx);
+  registerReportCommand(program, ctx);
 
   const cache = program.command('cache').description('the object cache in .ml/cache');
   cache
