@@ -32,11 +32,21 @@ function cuts(model: ReportModel): { name: string; apply: (m: ReportModel) => Re
   ];
 }
 
+/** `plot plots/a.json`, `outputs`, ... as a phrase: "plots `plots/a.json` and the outputs section". */
+function describe(omitted: string[]): string {
+  const plots = omitted.filter((o) => o.startsWith('plot ')).map((o) => `\`${o.slice(5)}\``);
+  const sections = omitted.filter((o) => !o.startsWith('plot '));
+  const parts = [
+    ...(plots.length ? [`the plot${plots.length === 1 ? '' : 's'} ${plots.join(', ')}`] : []),
+    ...(sections.length ? [`the ${sections.join(', ')} section${sections.length === 1 ? '' : 's'}`] : []),
+  ];
+  return parts.join(' and ');
+}
+
 function note(omitted: string[], opts: FitOptions, cutShort = false): string {
   const where = opts.fullReportAt ?? 'the job summary';
-  const what = omitted.length ? `left out ${omitted.join(', ')}` : '';
-  const short = cutShort ? `${what ? '; ' : ''}cut the rest short` : '';
-  return `_To stay under ${opts.maxChars} characters this report ${what}${short}. The full report is in ${where}._`;
+  const what = [...(omitted.length ? [`left out ${describe(omitted)}`] : []), ...(cutShort ? ['cut the rest short'] : [])].join(' and ');
+  return `_To stay under ${opts.maxChars} characters, this report ${what}. The full report is in ${where}._`;
 }
 
 /**
@@ -70,7 +80,7 @@ function cutShort(text: string, line: string, max: number): string {
   if (tail.length + 4 > max) return line.slice(0, max);
   let head = text.slice(0, Math.max(0, max - tail.length - 4));
   const end = head.lastIndexOf('\n');
-  head = end > 0 ? head.slice(0, end) : head;
+  head = (end > 0 ? head.slice(0, end) : head).trimEnd();
   const fences = head.split('\n').filter((l) => l.startsWith('```')).length;
   return `${head}${fences % 2 ? '\n```' : ''}${tail}`;
 }
