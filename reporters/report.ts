@@ -108,7 +108,7 @@ export function compileReport(template: ReportTemplate, format: ReportFormat): (
   try {
     hb.parse(template.text);
   } catch (err) {
-    throw templateError(template.file, err);
+    throw templateError(template.file, template.text, err);
   }
   // Markdown is not HTML: values are escaped where they land (`cell`), not HTML-escaped everywhere.
   const render = hb.compile(template.text, { noEscape: format === 'md' });
@@ -116,21 +116,34 @@ export function compileReport(template: ReportTemplate, format: ReportFormat): (
     try {
       return render(model);
     } catch (err) {
-      throw templateError(template.file, err);
+      throw templateError(template.file, template.text, err);
     }
   };
 }
 
-/** Handlebars says where a parse error is in its message (`Parse error on line 3:` and a caret under the column). */
-function templateError(file: string, err: unknown): ReportTemplateError {
+/**
+ * Handlebars says where a parse error is in its message: `Parse error on line 3:`, then an excerpt (the text read so
+ * far without its line breaks, and what follows) with a caret under the problem. The column is how much of that line
+ * the excerpt had read.
+ */
+function templateError(file: string, text: string, err: unknown): ReportTemplateError {
   const e = err as Error & { lineNumber?: number; column?: number };
   const lines = e.message.split('\n');
   const parsed = /^Parse error on line (\d+):/.exec(lines[0]!);
   if (parsed) {
-    const caret = lines.find((l) => /^-*\^$/.test(l));
+    const line = Number(parsed[1]);
+    const caret = lines.findIndex((l) => /^-*\^$/.test(l));
+    const read = caret > 1 ? lines[caret - 1]!.slice(0, lines[caret]!.length - 1).replace(/^\.\.\./, '') : '';
+    const source = text.split(/\r?\n/)[line - 1] ?? '';
+    let col = 0;
+    for (let n = source.length; n > 0; n--)
+      if (read.endsWith(source.slice(0, n))) {
+        col = n;
+        break;
+      }
     const expecting = lines.find((l) => l.startsWith('Expecting'));
     const detail = expecting ? `invalid template syntax (${expecting.replace(/^Expecting /, 'expecting ')})` : 'invalid template syntax';
-    return new ReportTemplateError(file, detail, { line: Number(parsed[1]), col: caret ? caret.length : 1 }, err);
+    return new ReportTemplateError(file, detail, { line, col: col + 1 }, err);
   }
   const at = e.lineNumber !== undefined ? { line: e.lineNumber, col: (e.column ?? 0) + 1 } : undefined;
   return new ReportTemplateError(file, e.message.replace(/ - \d+:\d+$/, ''), at, err);
