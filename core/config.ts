@@ -1,13 +1,13 @@
 import validateConfig from './generated/validate-config.js';
 import { InvalidConfigError, type Problem } from './errors.js';
-import type { LinkMode, MlConfig, RemoteConfig } from './generated/config.js';
+import type { LinkMode, MlConfig, RemoteConfig, Runner } from './generated/config.js';
 import { formatKeyPath, makeLocator, type Locator } from './pipeline/locate.js';
 import { schemaChecker } from './pipeline/schema.js';
 import { readYaml } from './pipeline/yaml.js';
 import type { ReadText } from './pipeline/types.js';
 import { parseRemoteUrl, type RemoteLocation } from './remote/url.js';
 
-export type { LinkMode, MlConfig, RemoteConfig, RemoteLocation };
+export type { LinkMode, MlConfig, RemoteConfig, RemoteLocation, Runner };
 
 export const CONFIG_FILE = '.ml/config.yaml';
 export const LOCAL_CONFIG_FILE = '.ml/config.local.yaml';
@@ -36,6 +36,8 @@ export interface ResolvedConfig {
   remotes: Record<string, ResolvedRemote>;
   /** The remote used when none is named (it may name a remote that does not exist; the user of it says so). */
   defaultRemote?: string;
+  /** `ci.runners`: CI runner labels by name (`gpu`, `default`, or a label stages ask for); absent when not set. */
+  ciRunners?: Record<string, Runner>;
 }
 
 /**
@@ -64,6 +66,8 @@ export function loadConfig(readText: ReadText): ResolvedConfig {
       if (value.cache) merged.cache = { ...merged.cache, ...value.cache };
       if (value.jobs !== undefined) merged.jobs = value.jobs;
       if (value.default_remote !== undefined) merged.default_remote = value.default_remote;
+      // Runner by runner, like remotes: the local file can point one group at this machine's own runner.
+      if (value.ci?.runners) merged.ci = { runners: { ...merged.ci?.runners, ...value.ci.runners } };
       for (const [name, remote] of Object.entries(value.remotes ?? {})) {
         (merged.remotes ??= {})[name] = { ...merged.remotes?.[name], ...remote };
         origins.set(name, { file, locate });
@@ -87,6 +91,7 @@ export function loadConfig(readText: ReadText): ResolvedConfig {
     ...(merged.jobs !== undefined ? { jobs: merged.jobs } : {}),
     remotes,
     ...(merged.default_remote !== undefined ? { defaultRemote: merged.default_remote } : {}),
+    ...(merged.ci?.runners !== undefined ? { ciRunners: merged.ci.runners } : {}),
   };
 }
 

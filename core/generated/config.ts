@@ -7,6 +7,13 @@
  * via the `definition` "linkMode".
  */
 export type LinkMode = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+/**
+ * A GitHub Actions `runs-on` value: one label, or a list a runner must carry all of.
+ *
+ * This interface was referenced by `MlConfig`'s JSON-Schema
+ * via the `definition` "runner".
+ */
+export type Runner = string | [string, ...string[]];
 
 /**
  * gitml settings (.ml/config.yaml, shared through git; .ml/config.local.yaml overrides it on one machine).
@@ -27,6 +34,7 @@ export interface MlConfig {
    * The remote push, pull, fetch and `status --remote` use when -r is not given.
    */
   default_remote?: string;
+  ci?: CiConfig;
 }
 export interface CacheConfig {
   /**
@@ -69,4 +77,15 @@ export interface RemoteConfig {
    * S3: address the bucket as endpoint/bucket rather than bucket.endpoint. Default: true with a custom endpoint.
    */
   force_path_style?: boolean;
+}
+/**
+ * Continuous integration: what `gitml plan` tells the CI about where each group of stages runs.
+ */
+export interface CiConfig {
+  /**
+   * Runner labels by name. A group of stages needing a GPU runs on `gpu`; one whose `resources.labels` name another key runs on that; the rest on `default` (default: ubuntu-latest).
+   */
+  runners?: {
+    [k: string]: Runner;
+  };
 }

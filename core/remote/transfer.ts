@@ -365,7 +365,7 @@ async function hashOf(file: string, size: number, blake3: () => Blake3, buffer: 
 }
 
 /** Downloads a run-cache entry next to where it will live and reads it; `undefined` when it is not a valid record. */
-async function readRemoteRun(store: RemoteStore, key: string, dest: string, signal?: AbortSignal): Promise<RunRecord | undefined> {
+export async function readRemoteRun(store: RemoteStore, key: string, dest: string, signal?: AbortSignal): Promise<RunRecord | undefined> {
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = tempName(dest);
   try {

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { WorkflowExistsError } from '../ci/errors.js';
+import { CONFIG_FILE, loadConfig } from '../config.js';
+import { readTextOrNull, writeFileAtomic } from '../util/fs.js';
+import { findRoot, prepareStateDir } from '../workspace.js';
+
+export const WORKFLOW_FILE = '.github/workflows/gitml.yml';
+
+/** The user's workflow: the whole pull-request loop is the reusable workflow it calls. */
+export const WORKFLOW = `name: gitml
+on:
+  pull_request:
+permissions:
+  contents: read
+  pull-requests: write
+  checks: write
+jobs:
+  gitml:
+    uses: gitml/gitml/.github/workflows/pull-request.yml@v0
+    secrets: inherit
+`;
+
+/** Where groups of stages run when .ml/config.yaml says nothing: GPU groups on a self-hosted GPU runner. */
+export const DEFAULT_RUNNERS = { gpu: ['self-hosted', 'linux', 'gpu'], default: 'ubuntu-latest' };
+
+export interface CiInitOptions {
+  /** Directory inside the workspace. @default process.cwd() */
+  cwd?: string;
+  /** Replace an existing workflow file. @default false */
+  force?: boolean;
+}
+
+export interface CiInitResult {
+  /** Files written, relative to the workspace root. */
+  written: string[];
+  /** Whether the workflow file replaced one that was there. */
+  replaced: boolean;
+  /** Whether a default remote is configured (jobs exchange results through its run-cache). */
+  hasRemote: boolean;
+}
+
+/**
+ * `gitml ci init`: writes the GitHub Actions workflow under the workspace root and, when .ml/config.yaml has no `ci:`
+ * key, default runners (edited through the YAML document, so comments and key order survive).
+ */
+export function ciInit(opts: CiInitOptions = {}): CiInitResult {
+  const root = findRoot(opts.cwd ?? process.cwd());
+  const workflow = join(root, WORKFLOW_FILE);
+  const replaced = existsSync(workflow);
+  if (replaced && !opts.force) throw new WorkflowExistsError(WORKFLOW_FILE);
+
+  const configPath = join(root, CONFIG_FILE);
+  const text = readTextOrNull(configPath) ?? '';
+  // Reports a config that does not parse or validate, with line and column, before anything is written.
+  const config = loadConfig((p) => readTextOrNull(join(root, p)));
+  const doc = parseDocument(text);
+  const addRunners = !(isMap(doc.contents) && doc.has('ci'));
+  let next: string | undefined;
+  if (addRunners) {
+    const ci = doc.createNode({ runners: DEFAULT_RUNNERS });
+    // `gpu: [self-hosted, linux, gpu]` reads as the one runs-on value it is.
+    const gpu = ci.getIn(['runners', 'gpu'], true);
+    if (isSeq(gpu)) gpu.flow = true;
+    doc.set('ci', ci);
+    next = doc.toString();
+    loadConfig((p) => (p === CONFIG_FILE ? next! : readTextOrNull(join(root, p))));
+  }
+
+  writeFileAtomic(workflow, WORKFLOW);
+  const written = [WORKFLOW_FILE];
+  if (next !== undefined) {
+    prepareStateDir(root);
+    writeFileAtomic(configPath, next);
+    written.push(CONFIG_FILE);
+  }
+  const hasRemote = config.defaultRemote !== undefined && config.remotes[config.defaultRemote] !== undefined;
+  return { written, replaced, hasRemote };
+}
