@@ -10,6 +10,11 @@ export const RUNS_DIR = '.ml/cache/runs';
 /** What a run with a given stage key produced: output path -> lock entry. */
 export interface RunRecord {
   outs: Record<string, LockEntry>;
+  /**
+   * How long the stage's command took, in milliseconds, when it ran (not when it was restored). Absent in records
+   * written before it was recorded, and in those of remotes filled by older versions.
+   */
+  duration_ms?: number;
 }
 
 /**
@@ -43,6 +48,11 @@ export class RunCache {
     return record && Object.values(record.outs).every((e) => this.cache.complete(e)) ? record : undefined;
   }
 
+  /** The record for `key` as stored, whether or not its objects are still in the cache (for what it says of the run). */
+  peek(key: string): RunRecord | undefined {
+    return this.read(this.entryPath(key));
+  }
+
   /** Every entry file, with its record (`undefined` when unreadable). */
   entries(): { file: string; record: RunRecord | undefined }[] {
     let shards: string[];
@@ -71,7 +81,10 @@ export class RunCache {
     if (text === null) return undefined;
     try {
       const record = JSON.parse(text) as RunRecord;
-      return record.outs && typeof record.outs === 'object' ? record : undefined;
+      if (!record || !record.outs || typeof record.outs !== 'object') return undefined;
+      // A duration is only informative: one that is not a plain count of milliseconds is dropped, the record kept.
+      if ('duration_ms' in record && !isDuration(record.duration_ms)) delete record.duration_ms;
+      return record;
     } catch {
       return undefined;
     }
@@ -80,4 +93,8 @@ export class RunCache {
   save(key: string, record: RunRecord): void {
     writeFileAtomic(this.entryPath(key), `${JSON.stringify(record)}\n`);
   }
+}
+
+function isDuration(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }

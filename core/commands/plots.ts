@@ -106,7 +106,7 @@ async function collectPlots(opts: PlotsOptions, names: string[]): Promise<PlotsR
 }
 
 /** The rows of a plots file at one revision, or a note saying why there are none. */
-async function readPlotAt(
+export async function readPlotAt(
   snap: Snapshot,
   state: RevisionState,
   target: PlotTarget,

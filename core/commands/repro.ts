@@ -12,6 +12,7 @@ import type { Progress } from '../util/progress.js';
 import { updateIgnored } from '../run/gitignore.js';
 import { acquireWorkspaceGuard, takeOverStaleGuard } from '../run/guard.js';
 import { ProcessGroup } from '../run/processes.js';
+import { mergeReproState, readReproState, writeReproState, type ReproStateEntry } from '../run/repro-state.js';
 import { runStage } from '../run/run-stage.js';
 import { schedule, type StageOutcome } from '../run/schedule.js';
 import { Workspace } from '../workspace.js';
@@ -93,6 +94,8 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
   const useRunCache = opts.runCache !== false && !opts.force;
   const release = acquireWorkspaceGuard(ws.root, { processes });
   const results = new Map<string, { result: StageResult; seconds?: number }>();
+  /** Stages whose outputs this run made, by stage key: what `gitml report` says ran or was restored. */
+  const made = new Map<string, ReproStateEntry>();
   try {
     const removed = dropRemovedStages(ws, graph, lock, print);
     for (const p of plan) if (p.action === 'up-to-date') print(`Stage \`${p.name}\` is up to date`);
@@ -110,7 +113,11 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
         onNotStarted: (name) => print(`Stage \`${name}\` not started: stopping after a failure (--keep-going runs it)`),
         run: async (name) => {
           const began = now();
-          const done = (result: StageResult) => results.set(name, { result, seconds: (now() - began) / 1000 });
+          const done = (result: StageResult, key?: string) => {
+            const ms = now() - began;
+            results.set(name, { result, seconds: ms / 1000 });
+            if (key && (result === 'ran' || result === 'restored')) made.set(name, { result, key, duration_ms: Math.round(ms) });
+          };
           const stage = graph.stages.get(name)!;
           await ws.hasher.hashAll(stage.deps);
           const deps = new Map<string, HashInfo>();
@@ -146,7 +153,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             if (outs.size === stage.outs.length) {
               await commit(ws, graph, lock, name, deps, outs, opts.progress);
               print(`Stage \`${name}\` restored from run-cache`);
-              done('restored');
+              done('restored', key);
               return true;
             }
           }
@@ -170,9 +177,9 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
             for (const out of stage.outs) if (!out.cache) ws.cache.save(out.path, result.outs.get(out.path)!, { copy: true });
           }
           await commit(ws, graph, lock, name, deps, result.outs, opts.progress);
-          if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs });
+          if (RunCache.eligible(stage)) runCache.save(key, { outs: lock.stages[name]!.outs, duration_ms: Math.round(now() - began) });
           print(`Stage \`${name}\` done`);
-          done('ran');
+          done('ran', key);
           return true;
         },
       },
@@ -183,6 +190,7 @@ async function reproIn(ws: Workspace, opts: ReproOptions): Promise<ReproResult> 
       },
     );
 
+    if (made.size) writeReproState(ws.root, mergeReproState(readReproState(ws.root), made));
     const summary: ReproSummary = {
       stages: plan.map((p) => ({ name: p.name, ...(results.get(p.name) ?? { result: fallbackResult(p, outcomes.get(p.name)) }) })),
       removed,

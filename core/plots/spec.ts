@@ -279,12 +279,13 @@ function confusionSpec(input: PlotInput, { x, y }: PlotFields): Json {
   };
 }
 
-function label(v: unknown): string {
+/** A confusion matrix label: strings as they are, other values as JSON. */
+export function label(v: unknown): string {
   return v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** Numeric labels in numeric order (2 before 10), others alphabetically. */
-function compareLabels(a: string, b: string): number {
+export function compareLabels(a: string, b: string): number {
   const na = Number(a);
   const nb = Number(b);
   if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
