@@ -10,7 +10,8 @@ const PIPELINE = `stages:
     cmd: printf '%s' \${a.scale} > a.txt
     outs: [a.txt]
   score-a:
-    cmd: printf '{"accuracy": %s}' "$(cat a.txt)" > metrics/a.json
+    cmd: >-
+      mkdir -p metrics && printf '{"accuracy": %s}' "$(cat a.txt)" > metrics/a.json
     deps: [a.txt]
     metrics:
       - path: metrics/a.json
@@ -19,7 +20,8 @@ const PIPELINE = `stages:
     cmd: printf '%s' \${b.scale} > b.txt
     outs: [b.txt]
   score-b:
-    cmd: printf '{"loss": %s}' "$(cat b.txt)" > metrics/b.json
+    cmd: >-
+      mkdir -p metrics && printf '{"loss": %s}' "$(cat b.txt)" > metrics/b.json
     deps: [b.txt]
     metrics:
       - path: metrics/b.json
@@ -83,9 +85,11 @@ describe('a pull request, end to end', () => {
       const job = checkout(origin, head);
       const run = await runAction('run', { ...env(job), inputs: { stages: JSON.stringify(entry.stages) } });
       expect(run.errors, run.stdout + run.stderr).toEqual([]);
-      // Each job ran only its own group.
-      const other = entry.name === 'prep-a' ? 'b.txt' : 'a.txt';
-      expect(job.exists(other)).toBe(false);
+      // Each job ran only its own group: the other group's output is still the base's, as pulled.
+      const [mine, other, baseValue] = entry.name === 'prep-a' ? ['a.txt', 'b.txt', '0.3'] : ['b.txt', 'a.txt', '0.85'];
+      expect(job.read(mine)).toBe(entry.name === 'prep-a' ? '0.9' : '0.2');
+      expect(job.read(other)).toBe(baseValue);
+      expect(run.stdout).not.toContain(`Running stage \`${other === 'a.txt' ? 'prep-a' : 'prep-b'}\``);
     }
 
     const reportJob = checkout(origin, head);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { CLI, REPO_ROOT } from './fixture.js';
 
 export interface ActionRun {
@@ -43,7 +44,7 @@ export async function runAction(verb: string, opts: ActionEnv): Promise<ActionRu
     writeFileSync(eventPath, JSON.stringify(opts.event));
     writeFileSync(outputPath, '');
     writeFileSync(summaryPath, '');
-    const inputs = { cli: `${process.execPath} ${CLI}`, ...opts.inputs };
+    const inputs = { ...defaultInputs(verb), cli: `${process.execPath} ${CLI}`, ...opts.inputs };
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -83,6 +84,19 @@ export async function runAction(verb: string, opts: ActionEnv): Promise<ActionRu
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The `default:` of each input in the action's `action.yml`, as the runner passes them when the workflow leaves an
+ * input out. Expression defaults (`${{ github.token }}`) are left to the test.
+ */
+function defaultInputs(verb: string): Record<string, string> {
+  const action = parse(readFileSync(join(REPO_ROOT, 'actions', verb, 'action.yml'), 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
+  return Object.fromEntries(
+    Object.entries(action.inputs ?? {})
+      .filter(([, i]) => i.default !== undefined && !String(i.default).includes('${{'))
+      .map(([name, i]) => [name, String(i.default)]),
+  );
 }
 
 /** GITHUB_OUTPUT holds `name<<DELIMITER`, the value's lines, then `DELIMITER`, for each output. */
