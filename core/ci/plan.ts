@@ -3,7 +3,7 @@ import { topoOrder, type Graph } from '../graph/build.js';
 import type { HashInfo, Manifest } from '../hash/hash-path.js';
 import type { LockEntry, Lockfile, StageLock } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
-import { stageKeyRecord, type StageKeyRecord } from '../plan/stage-key.js';
+import { lockKeyRecord, stageKeyRecord, type StageKeyRecord } from '../plan/stage-key.js';
 import { stageStatus } from '../plan/stage-status.js';
 import { compareStrings } from '../util/canonical.js';
 import { isWithin } from '../util/paths.js';
@@ -253,21 +253,6 @@ async function unavailable(outs: Record<string, LockEntry>, lookups: CiLookups, 
     if (!(await lookups.stored(entry))) absent.push(path);
   }
   return absent;
-}
-
-/** The stage key record a lock entry describes: what the stage last ran with. */
-export function lockKeyRecord(lock: StageLock): StageKeyRecord {
-  return {
-    cmd: lock.cmd,
-    wdir: lock.wdir ?? '.',
-    env: lock.env ?? {},
-    deps: Object.fromEntries(Object.entries(lock.deps).map(([path, e]) => [path, e.hash])),
-    params: lock.params ?? {},
-    outs: Object.entries(lock.outs)
-      .map(([path, e]) => ({ path, cache: e.cache !== false }))
-      .sort((a, b) => compareStrings(a.path, b.path)),
-    ...(lock.with ? { with: lock.with } : {}),
-  };
 }
 
 /**

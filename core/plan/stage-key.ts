@@ -1,4 +1,5 @@
 import type { HashInfo } from '../hash/hash-path.js';
+import type { StageLock } from '../lockfile/lockfile.js';
 import type { Stage } from '../pipeline/types.js';
 import { canonicalJson, compareStrings } from '../util/canonical.js';
 
@@ -35,4 +36,19 @@ export function stageKeyRecord(stage: Stage, deps: Map<string, HashInfo>): Stage
 /** The canonical bytes a stage key is the hash of: sorted keys, POSIX paths, no whitespace. */
 export function serializeStageKey(record: StageKeyRecord): string {
   return canonicalJson(record);
+}
+
+/** The stage key record a lock entry describes: what `repro` hashed when it ran the stage that wrote the entry. */
+export function lockKeyRecord(lock: StageLock): StageKeyRecord {
+  return {
+    cmd: lock.cmd,
+    wdir: lock.wdir ?? '.',
+    env: lock.env ?? {},
+    deps: Object.fromEntries(Object.entries(lock.deps).map(([path, e]) => [path, e.hash])),
+    params: lock.params ?? {},
+    outs: Object.entries(lock.outs)
+      .map(([path, e]) => ({ path, cache: e.cache !== false }))
+      .sort((a, b) => compareStrings(a.path, b.path)),
+    ...(lock.with ? { with: lock.with } : {}),
+  };
 }

@@ -89,6 +89,30 @@ export function stageStatus(stage: Stage, lock: StageLock | undefined, hashOf: H
   return { changed: reasons.length > 0, reasons, ...(missing.length ? { missing } : {}) };
 }
 
+/**
+ * What differs between two lock entries of one stage, in `stageStatus`'s words: why the newer entry's run happened
+ * (the report says this for a stage that ran between two revisions). Output hashes are left out: they differ because
+ * the stage ran.
+ */
+export function lockChanges(before: StageLock | undefined, after: StageLock): string[] {
+  if (!before) return ['never run'];
+  const reasons: string[] = [];
+  if (!jsonEqual(before.cmd, after.cmd)) reasons.push('command changed');
+  if ((before.wdir ?? '.') !== (after.wdir ?? '.')) reasons.push(`working directory changed \`${before.wdir ?? '.'} -> ${after.wdir ?? '.'}\``);
+  reasons.push(...diffRecords('env', before.env ?? {}, after.env ?? {}));
+  if (before.with || after.with) reasons.push(...withReasons(before.with ?? {}, after.with ?? {}));
+  reasons.push(...paramReasons(after.params ?? {}, before.params ?? {}));
+  for (const [dep, entry] of Object.entries(after.deps)) {
+    const old = before.deps[dep];
+    if (!old) reasons.push(`dep \`${dep}\` added`);
+    else if (old.hash !== entry.hash) reasons.push(`dep \`${dep}\` modified`);
+  }
+  for (const dep of Object.keys(before.deps)) if (!after.deps[dep]) reasons.push(`dep \`${dep}\` removed`);
+  for (const path of Object.keys(after.outs)) if (!before.outs[path]) reasons.push(`out \`${path}\` added`);
+  for (const path of Object.keys(before.outs)) if (!after.outs[path]) reasons.push(`out \`${path}\` removed`);
+  return reasons;
+}
+
 function paramReasons(now: Record<string, Record<string, unknown>>, locked: Record<string, Record<string, unknown>>): string[] {
   const reasons: string[] = [];
   const files = new Set([...Object.keys(now), ...Object.keys(locked)]);

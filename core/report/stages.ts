@@ -1,6 +1,6 @@
 import type { RunRecord } from '../cache/run-cache.js';
 import type { Lockfile, StageLock } from '../lockfile/lockfile.js';
-import type { StageKeyRecord } from '../plan/stage-key.js';
+import { lockChanges } from '../plan/stage-status.js';
 import type { ReproState } from '../run/repro-state.js';
 import { compareStrings, jsonEqual } from '../util/canonical.js';
 import type { PlanStage } from './plan-file.js';
@@ -21,7 +21,7 @@ export interface StageRow {
   status: StageStatus;
   /** Whether the stage's lock entry differs between base and head (added, modified or removed). */
   changed: boolean;
-  /** Why it ran, as the plan says; empty otherwise. */
+  /** For a changed stage: what differs from the base's lock entry (params, deps, command...); empty otherwise. */
   reasons: string[];
   /**
    * Milliseconds the run that made the head's outputs took: from that run's run-cache record, else from the last
@@ -30,21 +30,6 @@ export interface StageRow {
   durationMs?: number;
   /** Where `status` came from. */
   source: 'lockfile' | 'plan' | 'repro';
-}
-
-/** The stage key record of a lock entry: what `repro` hashed when it ran the stage that wrote the entry. */
-export function lockKeyRecord(lock: StageLock): StageKeyRecord {
-  return {
-    cmd: lock.cmd,
-    wdir: lock.wdir ?? '.',
-    env: lock.env ?? {},
-    deps: Object.fromEntries(Object.entries(lock.deps).map(([path, e]) => [path, e.hash])),
-    params: lock.params ?? {},
-    outs: Object.entries(lock.outs)
-      .map(([path, e]) => ({ path, cache: e.cache !== false }))
-      .sort((a, b) => compareStrings(a.path, b.path)),
-    ...(lock.with ? { with: lock.with } : {}),
-  };
 }
 
 export interface StageRowsInput {
@@ -83,12 +68,19 @@ export function stageRows(input: StageRowsInput): StageRow[] {
     if (!changed) return { name, status: 'up-to-date', changed, reasons: [], source: 'lockfile', ...duration(ran) };
     if (input.plan) {
       const p = planned.get(name);
-      if (p) return { name, status: FROM_PLAN[p.action], changed, reasons: p.reasons, source: 'plan', ...duration(ran) };
+      if (p) return { name, status: FROM_PLAN[p.action], changed, reasons: lockChanges(a, b), source: 'plan', ...duration(ran) };
     } else {
       const last = input.state?.stages[name];
       if (last && last.key === key)
-        return { name, status: last.result, changed, reasons: [], source: 'repro', ...duration(ran ?? (last.result === 'ran' ? last.duration_ms : undefined)) };
+        return {
+          name,
+          status: last.result,
+          changed,
+          reasons: lockChanges(a, b),
+          source: 'repro',
+          ...duration(ran ?? (last.result === 'ran' ? last.duration_ms : undefined)),
+        };
     }
-    return { name, status: 'changed', changed, reasons: [], source: 'lockfile', ...duration(ran) };
+    return { name, status: 'changed', changed, reasons: lockChanges(a, b), source: 'lockfile', ...duration(ran) };
   });
 }

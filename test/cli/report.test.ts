@@ -72,7 +72,7 @@ describe('gitml report', () => {
     expect(section(md, 'Params').slice(2)).toEqual(['| `params.yaml:train.lr` | 0.1 | 0.2 |']);
     const stages = section(md, 'Stages').slice(2);
     expect(stages[0]).toMatch(/^\| prepare \| up to date \| \d+\.\d\d s \|  \|$/);
-    expect(stages[1]).toMatch(/^\| train \| ran \| \d+\.\d\d s \|  \|$/);
+    expect(stages[1]).toMatch(/^\| train \| ran \| \d+\.\d\d s \| param `train\.lr` changed `0\.1 -> 0\.2` \|$/);
     expect(section(md, 'Outputs').slice(2)).toEqual(['| `model.bin` | train | modified | 70 B | 140 B (+70 B) |']);
     expect(md).toContain(
       [
@@ -109,7 +109,7 @@ describe('gitml report', () => {
   it('takes which stages ran or were restored from a --plan file', () => {
     fx.write('plan.json', JSON.stringify({ has_work: true, stages: [{ name: 'train', action: 'restore', reasons: ['param `train.lr` changed'] }], groups: [] }));
     const stages = section(report('--plan', 'plan.json'), 'Stages');
-    expect(stages[3]).toMatch(/^\| train \| restored from run-cache \| \d+\.\d\d s \| param `train\.lr` changed \|$/);
+    expect(stages[3]).toMatch(/^\| train \| restored from run-cache \| \d+\.\d\d s \| param `train\.lr` changed `0\.1 -> 0\.2` \|$/);
   });
 
   it('says where a --plan file is wrong', () => {

@@ -4,7 +4,7 @@ import { parseLockfile, serializeLockfile, type StageLock } from '../../core/loc
 import { toStageLock } from '../../core/lockfile/entry.js';
 import { parsePipeline } from '../../core/pipeline/parse.js';
 import type { Stage } from '../../core/pipeline/types.js';
-import { stageStatus, type HashOf } from '../../core/plan/stage-status.js';
+import { lockChanges, stageStatus, type HashOf } from '../../core/plan/stage-status.js';
 
 /** A valid-looking content hash, distinct per `seed`. */
 const h = (seed: string): string => `blake3:${seed.repeat(64).slice(0, 64)}`;
@@ -209,5 +209,37 @@ describe('stageStatus', () => {
         'param `train.lr` changed `12345678901234567890123 -> 12345678901234567890124`',
       ]);
     });
+  });
+});
+
+describe('lockChanges', () => {
+  const lock = (over: Partial<StageLock> = {}): StageLock => ({
+    cmd: ['python train.py'],
+    deps: { 'data.csv': { hash: 'blake3:aa', size: 1 }, 'train.py': { hash: 'blake3:bb', size: 1 } },
+    params: { 'params.yaml': { 'train.lr': 0.1 }, 'other.yaml': { seed: 1 } },
+    outs: { 'model.bin': { hash: 'blake3:cc', size: 1 } },
+    ...over,
+  });
+
+  it('says what made a newer lock entry differ, leaving out the output hashes a run changes anyway', () => {
+    const after = lock({
+      cmd: ['python train.py --fast'],
+      deps: { 'data.csv': { hash: 'blake3:ab', size: 1 }, 'extra.py': { hash: 'blake3:dd', size: 1 } },
+      params: { 'params.yaml': { 'train.lr': 0.05 }, 'other.yaml': { seed: 1 } },
+      outs: { 'model.bin': { hash: 'blake3:ee', size: 1 }, 'log.txt': { hash: 'blake3:ff', size: 1 } },
+    });
+    expect(lockChanges(lock(), after)).toEqual([
+      'command changed',
+      'param `train.lr` changed `0.1 -> 0.05`',
+      'dep `data.csv` modified',
+      'dep `extra.py` added',
+      'dep `train.py` removed',
+      'out `log.txt` added',
+    ]);
+  });
+
+  it('is empty for entries that differ only in what the run produced, and says so for a stage never run before', () => {
+    expect(lockChanges(lock(), lock({ outs: { 'model.bin': { hash: 'blake3:ee', size: 2 } } }))).toEqual([]);
+    expect(lockChanges(undefined, lock())).toEqual(['never run']);
   });
 });

@@ -4,8 +4,8 @@ import type { HashInfo } from '../../core/hash/hash-path.js';
 import { toStageLock } from '../../core/lockfile/entry.js';
 import type { Lockfile, StageLock } from '../../core/lockfile/lockfile.js';
 import { parsePipeline } from '../../core/pipeline/parse.js';
-import { serializeStageKey, stageKeyRecord } from '../../core/plan/stage-key.js';
-import { lockKeyRecord, stageRows, type StageRowsInput } from '../../core/report/stages.js';
+import { lockKeyRecord, serializeStageKey, stageKeyRecord } from '../../core/plan/stage-key.js';
+import { stageRows, type StageRowsInput } from '../../core/report/stages.js';
 import type { ReproState } from '../../core/run/repro-state.js';
 
 const h = (seed: string): string => `blake3:${seed.repeat(64).slice(0, 64)}`;
@@ -48,14 +48,20 @@ describe('lockKeyRecord', () => {
   });
 });
 
-const entry = (out: string, cmd = 'run'): StageLock => ({ cmd: [cmd], deps: {}, outs: { [out]: { hash: h(out[0]!), size: 3 } } });
+/** A lock entry writing `out` with content `content` (its hash), reading `dep` (path and content), at `lr`. */
+const entry = (out: string, opts: { content?: string; dep?: [string, string]; lr?: number } = {}): StageLock => ({
+  cmd: ['run'],
+  deps: opts.dep ? { [opts.dep[0]]: { hash: h(opts.dep[1][0]!), size: 3 } } : {},
+  ...(opts.lr !== undefined ? { params: { 'params.yaml': { 'train.lr': opts.lr } } } : {}),
+  outs: { [out]: { hash: h((opts.content ?? out)[0]!), size: 3 } },
+});
 const lockOf = (stages: Record<string, StageLock>): Lockfile => ({ schema: '1', stages });
 
 /** prepare unchanged, train and eval changed, old removed at head, fresh declared but never run. */
 function input(more: Partial<StageRowsInput> = {}): StageRowsInput {
   return {
-    base: lockOf({ prepare: entry('a'), train: entry('b'), eval: entry('c'), old: entry('d') }),
-    head: lockOf({ prepare: entry('a'), train: entry('e'), eval: entry('f') }),
+    base: lockOf({ prepare: entry('a'), train: entry('b', { lr: 0.1 }), eval: entry('c', { dep: ['b', 'b'] }), old: entry('d') }),
+    head: lockOf({ prepare: entry('a'), train: entry('b', { content: 'e', lr: 0.2 }), eval: entry('c', { content: 'f', dep: ['b', 'e'] }) }),
     order: ['prepare', 'train', 'eval', 'fresh'],
     keyOf: (lock) => `key:${Object.values(lock.outs)[0]!.hash.slice(7, 8)}`,
     record: (key): RunRecord | undefined => ({ 'key:a': { outs: {}, duration_ms: 40 }, 'key:e': { outs: {}, duration_ms: 1500 } })[key],
@@ -65,12 +71,14 @@ function input(more: Partial<StageRowsInput> = {}): StageRowsInput {
 
 const state = (stages: ReproState['stages']): ReproState => ({ schema: 1, stages });
 
+const LR = 'param `train.lr` changed `0.1 -> 0.2`';
+
 describe('stageRows', () => {
   it('without a plan or a repro record: unchanged stages are up to date, changed ones only changed', () => {
     expect(stageRows(input())).toEqual([
       { name: 'prepare', status: 'up-to-date', changed: false, reasons: [], source: 'lockfile', durationMs: 40 },
-      { name: 'train', status: 'changed', changed: true, reasons: [], source: 'lockfile', durationMs: 1500 },
-      { name: 'eval', status: 'changed', changed: true, reasons: [], source: 'lockfile' },
+      { name: 'train', status: 'changed', changed: true, reasons: [LR], source: 'lockfile', durationMs: 1500 },
+      { name: 'eval', status: 'changed', changed: true, reasons: ['dep `b` modified'], source: 'lockfile' },
       { name: 'fresh', status: 'not-run', changed: false, reasons: [], source: 'lockfile' },
       { name: 'old', status: 'removed', changed: true, reasons: [], source: 'lockfile' },
     ]);
@@ -101,7 +109,7 @@ describe('stageRows', () => {
     expect(rows.find((r) => r.name === 'train')).toMatchObject({ status: 'ran', durationMs: 1700 });
   });
 
-  it('with a plan: its actions and reasons, except for stages the base already had as they are', () => {
+  it('with a plan: its actions, except for stages the base already had as they are; reasons against the base', () => {
     const rows = stageRows(
       input({
         plan: [
@@ -115,8 +123,8 @@ describe('stageRows', () => {
     );
     expect(rows.slice(0, 3)).toEqual([
       { name: 'prepare', status: 'up-to-date', changed: false, reasons: [], source: 'lockfile', durationMs: 40 },
-      { name: 'train', status: 'ran', changed: true, reasons: ['param `train.lr` changed'], source: 'plan', durationMs: 1500 },
-      { name: 'eval', status: 'restored', changed: true, reasons: [], source: 'plan' },
+      { name: 'train', status: 'ran', changed: true, reasons: [LR], source: 'plan', durationMs: 1500 },
+      { name: 'eval', status: 'restored', changed: true, reasons: ['dep `b` modified'], source: 'plan' },
     ]);
   });
 });
