@@ -120,14 +120,15 @@ function chartView(title: string, template: PlotTemplate, series: PlotInput['ser
     const curves = series.flatMap((s) => y.map((f) => ({ s, f, points: pointsOf(s.records, x, f, template) })));
     const xs = curves.map((c) => c.points.map((p) => p[0]));
     const same = xs.every((a) => a.length === xs[0]!.length && a.every((v, i) => v === xs[0]![i]));
-    if (same) {
+    if (same && evenlySpaced(xs[0]!)) {
       const idx = thin(xs[0]!.length);
       xValues = idx.map((i) => xs[0]![i]!);
       for (const c of curves) out.push({ rev: c.s.rev, side: sideOf(c.s.rev), field: c.f, mark: 'line', values: idx.map((i) => c.points[i]![1]) });
     } else {
-      // Revisions sampled at different x: every line is drawn at the same positions, read off each curve.
+      // Mermaid spaces x positions evenly, so uneven x (a ROC curve's false positive rates, revisions sampled at
+      // different x) is drawn on an even grid over the whole range, every line read off its curve there.
       const all = [...new Set(xs.flat())].sort((a, b) => a - b);
-      xValues = thin(all.length).map((i) => all[i]!);
+      xValues = evenGrid(all[0]!, all[all.length - 1]!, Math.min(MAX_POINTS, all.length));
       for (const c of curves) {
         if (!c.points.length) continue;
         const lo = c.points[0]![0];
@@ -147,6 +148,19 @@ function chartView(title: string, template: PlotTemplate, series: PlotInput['ser
   const chart: ChartView = { x, y, xValues, series: colored, mermaid: '' };
   chart.mermaid = mermaidChart(title, template, chart);
   return chart;
+}
+
+/** Whether consecutive x differ by the same step (to a relative 1e-9), so that Mermaid's even spacing is true to them. */
+function evenlySpaced(xs: number[]): boolean {
+  if (xs.length < 3) return true;
+  const step = xs[1]! - xs[0]!;
+  return xs.every((v, i) => i === 0 || Math.abs(v - xs[i - 1]! - step) <= 1e-9 * Math.max(1, Math.abs(step)));
+}
+
+/** `n` evenly spaced values from `lo` to `hi`, both included. */
+function evenGrid(lo: number, hi: number, n: number): number[] {
+  if (n < 2 || lo === hi) return [lo];
+  return Array.from({ length: n }, (_, i) => (i === n - 1 ? hi : lo + ((hi - lo) * i) / (n - 1)));
 }
 
 /** (x, y) pairs of one field, numbers only, ordered by x (a line keeps its row order: x is its step). */

@@ -61,6 +61,15 @@ describe('plotView', () => {
     expect(v.chart!.mermaid).toContain('\n  y-axis "tpr" 0 --> 1\n');
   });
 
+  it('draws uneven x on an even grid, since Mermaid spaces positions evenly', () => {
+    const roc = [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.6 }, { fpr: 0.2, tpr: 0.8 }, { fpr: 1, tpr: 1 }];
+    const v = view({ template: 'roc' }, roc, roc);
+    expect(v.chart!.xValues).toEqual([0, 1 / 3, 2 / 3, 1]);
+    const [, head] = v.chart!.series.map((s) => s.values.map((y) => Number(y.toFixed(4))));
+    expect(head).toEqual([0, 0.8333, 0.9167, 1]);
+    expect(v.chart!.mermaid).toContain('x-axis "fpr" ["0", "0.3333", "0.6667", "1"]');
+  });
+
   it('says when a revision covers only part of the x range', () => {
     const v = view({ template: 'line', x: 'epoch', y: ['loss'] }, [{ epoch: 1, loss: 0.9 }, { epoch: 2, loss: 0.7 }], [
       { epoch: 1, loss: 0.8 },
