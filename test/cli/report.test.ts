@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
 
@@ -153,5 +155,43 @@ describe('gitml report', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('<td class="n">3 (+2)</td>');
     expect(fx.gitml('report', '--json', '--md').stderr).toContain('choose one of --md, --html and --json');
+  });
+});
+
+const CHROMIUM = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+  (p): p is string => !!p && existsSync(p),
+);
+
+// A real browser: the page shows its charts and tables with no script and loads nothing but itself.
+describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chromium', () => {
+  it('shows the verdict, the tables and each chart, and fetches nothing', async () => {
+    if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install chromium) or set CHROME_PATH');
+    expect(fx.gitml('report', '--base', 'base', '--html', '-o', 'out/page.html').code).toBe(0);
+    const { default: puppeteer } = await import('puppeteer-core');
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      await page.setJavaScriptEnabled(false);
+      const requests: string[] = [];
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(`file://${join(fx.dir, 'out/page.html')}`, { waitUntil: 'load' });
+      const seen = await page.evaluate(() => {
+        // The page's own document; this file is compiled without the DOM library.
+        const doc = (globalThis as unknown as { document: { body: { innerText: string }; querySelectorAll(q: string): ArrayLike<{ getBoundingClientRect(): { width: number; height: number } }> } }).document;
+        const boxes = Array.from(doc.querySelectorAll('section svg')).map((svg) => svg.getBoundingClientRect());
+        return { text: doc.body.innerText, charts: boxes.map((b) => [b.width, b.height]) };
+      });
+      expect(seen.text).toContain('Gates passed: 1 of 1.');
+      expect(seen.text).toMatch(/train\.lr\s+0\.1\s+0\.2/);
+      expect(seen.text).toContain('3 (+2)');
+      expect(seen.charts.length).toBeGreaterThan(0);
+      for (const [w, h] of seen.charts) {
+        expect(w).toBeGreaterThan(100);
+        expect(h).toBeGreaterThan(100);
+      }
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
