@@ -1,5 +1,5 @@
 import type { Direction } from '../diff/diff.js';
-import type { FlatFiles } from '../diff/state.js';
+import type { FlatFiles, RevisionState } from '../diff/state.js';
 import type { GateSpec } from '../pipeline/types.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -70,6 +70,22 @@ function numberAt(files: FlatFiles, file: string, key: string): { value?: number
   const v = data[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) return { why: `not a finite number (${JSON.stringify(v)})` };
   return { value: v };
+}
+
+/**
+ * The gates the head's `ml.yaml` declares, checked on two revisions' metrics, directions taken from the head's
+ * `better:` (the base's for a file only the base declares). What `gitml gate` and `gitml report` decide on. Pure.
+ */
+export function evaluateRevisionGates(base: RevisionState, head: RevisionState): GatesResult {
+  const out = (file: string) => head.metricOuts.get(file) ?? base.metricOuts.get(file);
+  return evaluateGates({
+    gates: head.pipeline?.gates ?? [],
+    direction: (file, key) => out(file)?.better?.[key],
+    head: head.metrics,
+    base: base.metrics,
+    headErrors: head.metricErrors,
+    baseErrors: base.metricErrors,
+  });
 }
 
 /** Evaluates every gate against the head and base metric values. Pure. */

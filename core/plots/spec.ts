@@ -213,25 +213,42 @@ function xySpec(input: PlotInput, { x, y }: PlotFields): Json {
   return { data, width: CHART_WIDTH, height: CHART_HEIGHT, layer: [diagonal, main] };
 }
 
+/** Counted confusion matrices, one per revision, over the labels any of them has. */
+export interface ConfusionCounts {
+  /** Revision -> `confusionKey(actual, predicted)` -> how many rows. */
+  counts: Map<string, Map<string, number>>;
+  /** Every label, actual or predicted, at any revision, in `compareLabels` order. */
+  labels: string[];
+}
+
+export function confusionKey(actual: string, predicted: string): string {
+  return JSON.stringify([actual, predicted]);
+}
+
+/** Counts the rows of each revision by actual (`actual` field) and predicted (`predicted` field) label. */
+export function countConfusion(series: readonly PlotSeries[], actual: string, predicted: string): ConfusionCounts {
+  const counts = new Map<string, Map<string, number>>();
+  const labels = new Set<string>();
+  for (const s of series) {
+    const m = new Map<string, number>();
+    counts.set(s.rev, m);
+    for (const r of s.records) {
+      const a = label(r[actual]);
+      const p = label(r[predicted]);
+      labels.add(a).add(p);
+      const k = confusionKey(a, p);
+      m.set(k, (m.get(k) ?? 0) + 1);
+    }
+  }
+  return { counts, labels: [...labels].sort(compareLabels) };
+}
+
 /** The counted matrix of actual (y) against predicted (x) labels, one facet per revision, counts written in. */
 function confusionSpec(input: PlotInput, { x, y }: PlotFields): Json {
   const o = input.options;
   const actual = y[0]!;
   const names = revs(input);
-  const counts = new Map<string, Map<string, number>>();
-  const labels = new Set<string>();
-  for (const s of input.series) {
-    const m = new Map<string, number>();
-    counts.set(s.rev, m);
-    for (const r of s.records) {
-      const a = label(r[actual]);
-      const p = label(r[x]);
-      labels.add(a).add(p);
-      const k = JSON.stringify([a, p]);
-      m.set(k, (m.get(k) ?? 0) + 1);
-    }
-  }
-  const order = [...labels].sort(compareLabels);
+  const { counts, labels: order } = countConfusion(input.series, actual, x);
   const values: Json[] = [];
   let max = 0;
   for (const rev of names) {
@@ -239,7 +256,7 @@ function confusionSpec(input: PlotInput, { x, y }: PlotFields): Json {
     // Every cell is listed, zeros too, so a class never predicted still shows its row.
     for (const a of order)
       for (const p of order) {
-        const count = m.get(JSON.stringify([a, p])) ?? 0;
+        const count = m.get(confusionKey(a, p)) ?? 0;
         max = Math.max(max, count);
         values.push({ [REV_FIELD]: rev, [actual]: a, [x]: p, count });
       }

@@ -1,4 +1,4 @@
-import { evaluateGates, type GateResult } from '../ci/gates.js';
+import { evaluateRevisionGates, type GateResult } from '../ci/gates.js';
 import { diffOutputs, diffValues, outputsOf, type Direction, type Verdict } from '../diff/diff.js';
 import type { RevisionState } from '../diff/state.js';
 import type { Revision } from '../git/revision.js';
@@ -100,16 +100,9 @@ export interface ReportInput {
 
 /** Builds the view model from two revisions' states and the stage and plot views. Pure. */
 export function buildReport({ base, head, stages, plots }: ReportInput): ReportModel {
-  // Gates and metric directions as `gitml gate` and `gitml metrics diff` read them: the head's ml.yaml first.
+  const gates = evaluateRevisionGates(base, head);
+  // Metric directions and precision as `gitml metrics diff` reads them: the head's ml.yaml first.
   const out = (file: string) => head.metricOuts.get(file) ?? base.metricOuts.get(file);
-  const gates = evaluateGates({
-    gates: head.pipeline?.gates ?? [],
-    direction: (file, key) => out(file)?.better?.[key],
-    head: head.metrics,
-    base: base.metrics,
-    headErrors: head.metricErrors,
-    baseErrors: base.metricErrors,
-  });
   const failed = gates.gates.filter((g) => g.verdict === 'fail').map((g) => g.metric);
   const verdict: ReportVerdict = {
     status: gates.gates.length ? gates.verdict : 'none',

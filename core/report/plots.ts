@@ -1,6 +1,6 @@
 import type { PlotTemplate } from '../pipeline/types.js';
 import type { PlotRecord } from '../plots/data.js';
-import { compareLabels, label, STEP_FIELD, type PlotFields, type PlotInput } from '../plots/spec.js';
+import { confusionKey, countConfusion, label, STEP_FIELD, type PlotFields, type PlotInput } from '../plots/spec.js';
 
 /** The most x positions a chart in a comment draws; longer series are thinned, keeping the first and last points. */
 export const MAX_POINTS = 50;
@@ -201,24 +201,14 @@ export function mermaidChart(title: string, template: PlotTemplate, chart: Chart
 
 function confusionView(series: PlotInput['series'], { x, y }: PlotFields, sideOf: Side): ConfusionView {
   const actual = y[0]!;
+  const counted = countConfusion(series, actual, x);
   const counts: Partial<Record<'base' | 'head', Map<string, number>>> = {};
-  const labels = new Set<string>();
-  for (const s of series) {
-    const m = new Map<string, number>();
-    counts[sideOf(s.rev)] = m;
-    for (const r of s.records) {
-      const a = label(r[actual]);
-      const p = label(r[x]);
-      labels.add(a).add(p);
-      const k = JSON.stringify([a, p]);
-      m.set(k, (m.get(k) ?? 0) + 1);
-    }
-  }
-  const order = [...labels].sort(compareLabels);
+  for (const s of series) counts[sideOf(s.rev)] = counted.counts.get(s.rev)!;
+  const order = counted.labels;
   const rows = order.map((a) => ({
     actual: a,
     cells: order.map((p): ConfusionCell => {
-      const k = JSON.stringify([a, p]);
+      const k = confusionKey(a, p);
       const base = counts.base ? (counts.base.get(k) ?? 0) : undefined;
       const head = counts.head ? (counts.head.get(k) ?? 0) : undefined;
       const cell: ConfusionCell = { predicted: p, text: '' };

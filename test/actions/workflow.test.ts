@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { WORKFLOW } from '../../core/commands/ci-init.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (path: string) => parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, any>;
@@ -42,5 +43,15 @@ describe('the reusable workflow', () => {
     const declared = Object.keys(read('actions/plan/action.yml').outputs);
     const used = [...JSON.stringify(wf).matchAll(/steps\.plan\.outputs\.(\w+)/g)].map((m) => m[1]);
     expect(used.filter((o) => !declared.includes(o!))).toEqual([]);
+  });
+});
+
+describe('the user workflow', () => {
+  it('is the one the README shows, and calls the reusable workflow in this repository', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('```yaml\n' + WORKFLOW + '```');
+    const uses = (parse(WORKFLOW) as { jobs: { gitml: { uses: string } } }).jobs.gitml.uses;
+    expect(uses).toBe('gitml/gitml/.github/workflows/pull-request.yml@v0');
+    expect(Object.keys(read('.github/workflows/pull-request.yml').on)).toEqual(['workflow_call']);
   });
 });
