@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { join } from 'node:path';
+import { makeFixture, runCli, type Fixture } from '../helpers/fixture.js';
 
 /**
  * prepare -> data/ -> train -> model.bin -> evaluate; embed (a GPU stage) on its own. A directory remote holds what
@@ -197,6 +198,17 @@ jobs:
     expect(forced).not.toContain('.ml/config.yaml\n\n');
     expect(fx.read('.github/workflows/gitml.yml')).toBe(WORKFLOW);
     expect(fx.read('.ml/config.yaml')).toBe('ci:\n  runners:\n    default: my-runner\n');
+  });
+
+  it('for a pipeline below the repository root, writes a workflow of its own at the root, passing its directory', () => {
+    const fx = makeFixture({ 'ml/churn/ml.yaml': 'stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n' });
+    const out = ok({ ...fx, gitml: (...args: string[]) => runCli(join(fx.dir, 'ml/churn'), args) }, 'ci', 'init');
+    expect(out).toContain('Wrote ../../.github/workflows/gitml-ml-churn.yml\n');
+    const workflow = fx.read('.github/workflows/gitml-ml-churn.yml');
+    expect(workflow).toContain('name: gitml (ml/churn)\n');
+    expect(workflow.endsWith('    secrets: inherit\n    with:\n      working-directory: "ml/churn"\n')).toBe(true);
+    expect(fx.exists('ml/churn/.github')).toBe(false);
+    expect(fx.exists('ml/churn/.ml/config.yaml')).toBe(true);
   });
 
   it('does not mention adding a remote when one is configured, and refuses a config it cannot read, writing nothing', () => {
