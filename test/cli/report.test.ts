@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
@@ -190,6 +191,41 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
         expect(h).toBeGreaterThan(100);
       }
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('draws every Mermaid chart of the Markdown report with Mermaid itself, as GitHub does', async () => {
+    if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install chromium) or set CHROME_PATH');
+    const md = report();
+    const charts = [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(charts.length).toBeGreaterThan(0);
+    const { default: puppeteer } = await import('puppeteer-core');
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      await page.setContent('<!doctype html><html><body></body></html>');
+      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js') });
+      const drawn = await page.evaluate(async (texts: string[]) => {
+        const mermaid = (globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, text: string): Promise<{ svg: string }> } }).mermaid;
+        mermaid.initialize({ startOnLoad: false });
+        const out: { svg?: string; error?: string }[] = [];
+        for (const [i, text] of texts.entries()) {
+          try {
+            out.push({ svg: (await mermaid.render(`chart${i}`, text)).svg });
+          } catch (err) {
+            out.push({ error: String(err) });
+          }
+        }
+        return out;
+      }, charts);
+      for (const [i, d] of drawn.entries()) {
+        expect(d.error, charts[i]).toBeUndefined();
+        // One plotted line per revision, in the colours the caption names.
+        expect(d.svg!.match(/class="line-plot-\d+"/g)?.length ?? 0, d.svg).toBeGreaterThanOrEqual(2);
+        expect(d.svg).toContain('#1f77b4');
+      }
     } finally {
       await browser.close();
     }
