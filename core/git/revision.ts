@@ -97,7 +97,11 @@ async function resolveBase(repo: Repo, base: string, name: string): Promise<stri
       ...(await git.listTags({ fs, dir }).catch(() => [])),
       ...(await git.listRefs({ fs, dir, filepath: 'refs/exps' }).catch(() => [])),
     ];
-    const guess = suggest(base, [...known, 'HEAD', WORKSPACE]);
+    if (base === 'HEAD')
+      throw new GitmlError('E_BAD_REVISION', `\`${name}\` names no commit: the repository has none yet; commit first, or name another revision`, {
+        data: { revision: name },
+      });
+    const guess = suggest(base, [...known, 'HEAD', WORKSPACE].filter((k) => k !== base));
     const hint = guess ? `; did you mean \`${guess}\`?` : '; name a branch, a tag, a commit, HEAD~N or `workspace`';
     throw new GitmlError('E_BAD_REVISION', `unknown revision \`${name}\`${hint}`, { data: { revision: name } });
   }

@@ -50,6 +50,13 @@ describe('resolveRevision', () => {
     expect(await resolve('workspace')).toEqual({ name: 'workspace', short: 'workspace' });
   });
 
+  it('says a repository without commits has no HEAD yet, rather than suggest HEAD', async () => {
+    const empty = makeFixture();
+    await expect(resolveRevision(await openRepo(empty.dir), 'HEAD')).rejects.toThrow(
+      '`HEAD` names no commit: the repository has none yet; commit first, or name another revision',
+    );
+  });
+
   it('names an unknown revision and suggests a near one', async () => {
     await expect(resolve('sdie')).rejects.toThrow('unknown revision `sdie`; did you mean `side`?');
     await expect(resolve('HEAD~9')).rejects.toThrow(/is the first commit and has no parent/);
