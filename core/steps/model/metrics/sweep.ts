@@ -26,7 +26,8 @@ export function orderByScore(scores: Float64Array): Uint32Array {
 
 /** The sweep of `scores` against 0/1 labels `y01` (checked by the caller). */
 export function sweep(y01: Float64Array, scores: Float64Array, weights?: Float64Array): Sweep {
-  const order = orderByScore(scores);
+  if (!weights) return unweightedSweep(y01, scores);
+  const order = orderByScore(scores).filter((i) => weights[i] !== 0);
   const thresholds: number[] = [];
   const tps: number[] = [];
   const fps: number[] = [];
@@ -34,13 +35,11 @@ export function sweep(y01: Float64Array, scores: Float64Array, weights?: Float64
   let fp = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
-    const w = weights ? weights[i]! : 1;
-    if (w === 0) continue;
+    const w = weights[i]!;
     if (y01[i] === 1) tp += w;
     else fp += w;
-    const next = nextWeighted(order, k + 1, weights);
     // Close the step at the last row of each run of equal scores.
-    if (next === -1 || scores[order[next]!] !== scores[i]) {
+    if (k === order.length - 1 || scores[order[k + 1]!] !== scores[i]) {
       thresholds.push(scores[i]!);
       tps.push(tp);
       fps.push(fp);
@@ -49,7 +48,35 @@ export function sweep(y01: Float64Array, scores: Float64Array, weights?: Float64
   return { thresholds: Float64Array.from(thresholds), tp: Float64Array.from(tps), fp: Float64Array.from(fps), positives: tp, negatives: fp };
 }
 
-function nextWeighted(order: Uint32Array, from: number, weights: Float64Array | undefined): number {
-  for (let k = from; k < order.length; k++) if (!weights || weights[order[k]!] !== 0) return k;
-  return -1;
+/**
+ * The same sweep without weights, from the positive and the negative scores each sorted natively (several times
+ * faster than sorting row indices with a comparator), walked down together one distinct score at a time.
+ */
+function unweightedSweep(y01: Float64Array, scores: Float64Array): Sweep {
+  let npos = 0;
+  for (let i = 0; i < y01.length; i++) if (y01[i] === 1) npos++;
+  const pos = new Float64Array(npos);
+  const neg = new Float64Array(y01.length - npos);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < y01.length; i++) {
+    if (y01[i] === 1) pos[a++] = scores[i]!;
+    else neg[b++] = scores[i]!;
+  }
+  pos.sort();
+  neg.sort();
+  const thresholds: number[] = [];
+  const tps: number[] = [];
+  const fps: number[] = [];
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  while (i >= 0 || j >= 0) {
+    const t = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
+    while (i >= 0 && pos[i] === t) i--;
+    while (j >= 0 && neg[j] === t) j--;
+    thresholds.push(t);
+    tps.push(pos.length - 1 - i);
+    fps.push(neg.length - 1 - j);
+  }
+  return { thresholds: Float64Array.from(thresholds), tp: Float64Array.from(tps), fp: Float64Array.from(fps), positives: pos.length, negatives: neg.length };
 }

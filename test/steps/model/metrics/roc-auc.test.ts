@@ -35,6 +35,13 @@ describe('ROC-AUC', () => {
     }
   });
 
+  it('gives the same number with weights all 1 as without weights', () => {
+    const rng = new Random(12);
+    const y = Float64Array.from({ length: 300 }, () => rng.int(2));
+    const s = Float64Array.from({ length: 300 }, () => rng.int(20) / 20);
+    expect(rocAuc(y, s, new Float64Array(300).fill(1))).toBe(rocAuc(y, s));
+  });
+
   it('matches scikit-learn on a small case with ties, with and without weights', () => {
     // roc_auc_score from scikit-learn 1.9.1 on these inputs.
     const y = f64([1, 0, 1, 1, 0, 0, 1, 0, 1, 0]);
