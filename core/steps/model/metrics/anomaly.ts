@@ -56,7 +56,10 @@ export function anomalyMetrics(input: { scores: Float64Array; y?: Float64Array; 
   if (!y) return { metrics, notes };
 
   if (y.length !== scores.length) {
-    throw new MetricsInputError(`there are ${y.length} labels for ${scores.length} anomaly scores; give one per row`, { labels: y.length, scores: scores.length });
+    throw new MetricsInputError(`there are ${y.length} labels for ${scores.length} anomaly scores; give one per row`, {
+      labels: y.length,
+      scores: scores.length,
+    });
   }
   checkBinary(y, 'anomaly labels');
   const at = binaryMetricsAt(y, scores, threshold);

@@ -13,11 +13,14 @@ export function checkRows(rows: number, what: string): void {
 export function checkValues(values: Float64Array, rows: number, name: string, perRow = 1): void {
   if (values.length !== rows * perRow) {
     const shape = perRow === 1 ? `${rows}` : `${rows} x ${perRow} = ${rows * perRow}`;
-    throw new MetricsInputError(`${name} has ${values.length} values where ${shape} are expected (one${perRow === 1 ? '' : ' row'} per label)`, {
-      name,
-      length: values.length,
-      expected: rows * perRow,
-    });
+    throw new MetricsInputError(
+      `${name} has ${values.length} values where ${shape} are expected (one${perRow === 1 ? '' : ' row'} per label)`,
+      {
+        name,
+        length: values.length,
+        expected: rows * perRow,
+      },
+    );
   }
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) {
@@ -33,12 +36,15 @@ export function checkClasses(y: Float64Array, classes: number, name = 'y'): void
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= classes) {
-      throw new MetricsInputError(`${name} at row ${i} is ${v}, not a class index in 0..${classes - 1}; labels must be encoded as the model's class indices`, {
-        name,
-        row: i,
-        value: v,
-        classes,
-      });
+      throw new MetricsInputError(
+        `${name} at row ${i} is ${v}, not a class index in 0..${classes - 1}; labels must be encoded as the model's class indices`,
+        {
+          name,
+          row: i,
+          value: v,
+          classes,
+        },
+      );
     }
   }
 }
@@ -47,7 +53,8 @@ export function checkClasses(y: Float64Array, classes: number, name = 'y'): void
 export function checkBinary(y: Float64Array, name = 'y'): void {
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
-    if (v !== 0 && v !== 1) throw new MetricsInputError(`${name} at row ${i} is ${v}; binary labels must be 0 or 1`, { name, row: i, value: v });
+    if (v !== 0 && v !== 1)
+      throw new MetricsInputError(`${name} at row ${i} is ${v}; binary labels must be 0 or 1`, { name, row: i, value: v });
   }
 }
 

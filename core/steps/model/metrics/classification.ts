@@ -89,7 +89,8 @@ export function classificationMetrics(input: ClassificationInput): Classificatio
   checkValues(proba, y.length, 'probabilities', k);
   checkWeights(weights, y.length);
   const duplicate = classes.find((c, i) => classes.indexOf(c) !== i);
-  if (duplicate !== undefined) throw new MetricsInputError(`class \`${duplicate}\` is named twice; class names must be distinct`, { classes });
+  if (duplicate !== undefined)
+    throw new MetricsInputError(`class \`${duplicate}\` is named twice; class names must be distinct`, { classes });
   const binary = k === 2;
   if (!binary && input.threshold) {
     throw new MetricsInputError(`a decision threshold applies to binary tasks only; this task has ${k} classes`, { classes: k });
@@ -99,10 +100,10 @@ export function classificationMetrics(input: ClassificationInput): Classificatio
   let predicted: Float64Array;
   let choice: ThresholdChoice | undefined;
   let threshold: number | undefined;
-  if (binary) {
-    const y01 = y;
-    const scores = column(proba, 2, 1);
-    choice = chooseThreshold({ y01, scores, ...(weights ? { weights } : {}), rule: input.threshold ?? DEFAULT_THRESHOLD_RULE });
+  // Binary: the positive class's probability is the score every ranking metric and the threshold use.
+  const scores = binary ? column(proba, 2, 1) : undefined;
+  if (scores) {
+    choice = chooseThreshold({ y01: y, scores, weights, rule: input.threshold ?? DEFAULT_THRESHOLD_RULE });
     if (choice.metrics) threshold = choice.metrics.threshold;
     else {
       threshold = DEFAULT_THRESHOLD;
@@ -131,12 +132,11 @@ export function classificationMetrics(input: ClassificationInput): Classificatio
     per_class,
   };
 
-  if (binary) {
+  if (scores) {
     const positive = prf.perClass[1]!;
     metrics.precision = positive.precision;
     metrics.recall = positive.recall;
     metrics.f1 = positive.f1;
-    const scores = column(proba, 2, 1);
     const auc = rocAuc(y, scores, weights);
     const ap = averagePrecision(y, scores, weights);
     if (auc === null) notes.push('roc_auc left out: the labels hold one class only, so there is no pair to rank');

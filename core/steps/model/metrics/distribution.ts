@@ -2,17 +2,7 @@
 import { checkRows, checkValues } from './check.js';
 import { MetricsInputError } from './errors.js';
 
-/** The quantiles a distribution reports, and the key each is written under (`p05` is the 0.05 quantile). */
-export const DISTRIBUTION_QUANTILES: readonly (readonly [string, number])[] = [
-  ['p01', 0.01],
-  ['p05', 0.05],
-  ['p25', 0.25],
-  ['p50', 0.5],
-  ['p75', 0.75],
-  ['p95', 0.95],
-  ['p99', 0.99],
-];
-
+/** `pNN` is the 0.NN quantile. */
 export interface Distribution {
   min: number;
   p01: number;
@@ -62,20 +52,19 @@ export function distribution(values: Float64Array, name = 'scores'): Distributio
   const mean = sum / values.length;
   let sq = 0;
   for (const v of values) sq += (v - mean) ** 2;
-  const out = { min: sorted[0]!, max: sorted[sorted.length - 1]!, mean, std: Math.sqrt(sq / values.length) } as Distribution;
-  for (const [key, q] of DISTRIBUTION_QUANTILES) out[key as 'p01'] = quantileOfSorted(sorted, q);
+  const q = (p: number) => quantileOfSorted(sorted, p);
   // Keys in reading order: min, quantiles, max, mean, std.
   return {
-    min: out.min,
-    p01: out.p01,
-    p05: out.p05,
-    p25: out.p25,
-    p50: out.p50,
-    p75: out.p75,
-    p95: out.p95,
-    p99: out.p99,
-    max: out.max,
-    mean: out.mean,
-    std: out.std,
+    min: sorted[0]!,
+    p01: q(0.01),
+    p05: q(0.05),
+    p25: q(0.25),
+    p50: q(0.5),
+    p75: q(0.75),
+    p95: q(0.95),
+    p99: q(0.99),
+    max: sorted[sorted.length - 1]!,
+    mean,
+    std: Math.sqrt(sq / values.length),
   };
 }

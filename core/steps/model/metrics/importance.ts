@@ -50,18 +50,24 @@ export interface PermutationImportance {
 export function permutationImportance(input: PermutationImportanceInput): PermutationImportance {
   const { x, y, predict, higherIsBetter } = input;
   const repeats = input.repeats ?? DEFAULT_REPEATS;
-  if (!Number.isInteger(repeats) || repeats < 1) throw new MetricsInputError(`repeats must be a whole number >= 1, got ${repeats}`, { repeats });
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new MetricsInputError(`repeats must be a whole number >= 1, got ${repeats}`, { repeats });
   checkRows(x.rows, 'permutation importance');
   checkValues(y, x.rows, 'y');
   if (x.data.length !== x.rows * x.cols) {
-    throw new MetricsInputError(`the matrix holds ${x.data.length} values where ${x.rows} x ${x.cols} are expected`, { rows: x.rows, cols: x.cols });
+    throw new MetricsInputError(`the matrix holds ${x.data.length} values where ${x.rows} x ${x.cols} are expected`, {
+      rows: x.rows,
+      cols: x.cols,
+    });
   }
   const names = input.features ?? Array.from({ length: x.cols }, (_, j) => `x${j}`);
-  if (names.length !== x.cols) throw new MetricsInputError(`${names.length} feature names are given for ${x.cols} columns; give one per column`, {});
+  if (names.length !== x.cols)
+    throw new MetricsInputError(`${names.length} feature names are given for ${x.cols} columns; give one per column`, {});
 
   const score = (m: Matrix, what: string): number => {
     const s = input.score(y, predict(m));
-    if (!Number.isFinite(s)) throw new MetricsInputError(`the score ${what} is ${s}; the score function must return a finite number`, { score: s });
+    if (!Number.isFinite(s))
+      throw new MetricsInputError(`the score ${what} is ${s}; the score function must return a finite number`, { score: s });
     return s;
   };
   const baseline = score(x, 'on the data as given');

@@ -16,7 +16,13 @@ export interface OneVsRest {
 
 export type BinaryScore = (y01: Float64Array, scores: Float64Array, weights?: Float64Array) => number | null;
 
-export function oneVsRestScore(metric: BinaryScore, y: Float64Array, proba: Float64Array, classes: number, weights?: Float64Array): OneVsRest {
+export function oneVsRestScore(
+  metric: BinaryScore,
+  y: Float64Array,
+  proba: Float64Array,
+  classes: number,
+  weights?: Float64Array,
+): OneVsRest {
   checkRows(y.length, 'one-vs-rest score');
   checkClasses(y, classes);
   checkValues(proba, y.length, 'probabilities', classes);

@@ -45,7 +45,11 @@ export interface ResidualRecord {
 }
 
 /** `{actual, predicted}` per row (x actual, y predicted under `scatter`), at most `maxPoints` rows evenly spread. */
-export function predictedVsActualRecords(y: Float64Array, predicted: Float64Array, maxPoints = DEFAULT_SCATTER_POINTS): PredictedActualRecord[] {
+export function predictedVsActualRecords(
+  y: Float64Array,
+  predicted: Float64Array,
+  maxPoints = DEFAULT_SCATTER_POINTS,
+): PredictedActualRecord[] {
   checkPairs(y, predicted);
   return thinIndices(y.length, maxPoints).map((i) => ({ actual: y[i]!, predicted: predicted[i]! }));
 }
@@ -73,8 +77,10 @@ function checkPairs(y: Float64Array, predicted: Float64Array): void {
   checkRows(y.length, 'regression plot');
   checkValues(y, y.length, 'y');
   if (predicted.length !== y.length) {
-    throw new MetricsInputError(`there are ${predicted.length} predictions for ${y.length} targets; give one per row`, { predicted: predicted.length, y: y.length });
+    throw new MetricsInputError(`there are ${predicted.length} predictions for ${y.length} targets; give one per row`, {
+      predicted: predicted.length,
+      y: y.length,
+    });
   }
   checkValues(predicted, y.length, 'predictions');
 }
-

@@ -45,7 +45,13 @@ export function sweep(y01: Float64Array, scores: Float64Array, weights?: Float64
       fps.push(fp);
     }
   }
-  return { thresholds: Float64Array.from(thresholds), tp: Float64Array.from(tps), fp: Float64Array.from(fps), positives: tp, negatives: fp };
+  return {
+    thresholds: Float64Array.from(thresholds),
+    tp: Float64Array.from(tps),
+    fp: Float64Array.from(fps),
+    positives: tp,
+    negatives: fp,
+  };
 }
 
 /**
@@ -78,5 +84,11 @@ function unweightedSweep(y01: Float64Array, scores: Float64Array): Sweep {
     tps.push(pos.length - 1 - i);
     fps.push(neg.length - 1 - j);
   }
-  return { thresholds: Float64Array.from(thresholds), tp: Float64Array.from(tps), fp: Float64Array.from(fps), positives: pos.length, negatives: neg.length };
+  return {
+    thresholds: Float64Array.from(thresholds),
+    tp: Float64Array.from(tps),
+    fp: Float64Array.from(fps),
+    positives: pos.length,
+    negatives: neg.length,
+  };
 }

@@ -50,7 +50,9 @@ const RULE_HELP = 'a number in [0, 1], `max_f1`, or `precision >= X` with X in (
  */
 export function parseThresholdRule(spec: string | number): { rule: ThresholdRule } | { error: string } {
   if (typeof spec === 'number') {
-    return spec >= 0 && spec <= 1 ? { rule: { kind: 'fixed', value: spec } } : { error: `threshold ${spec} is outside [0, 1]; use ${RULE_HELP}` };
+    return spec >= 0 && spec <= 1
+      ? { rule: { kind: 'fixed', value: spec } }
+      : { error: `threshold ${spec} is outside [0, 1]; use ${RULE_HELP}` };
   }
   const text = spec.trim();
   if (text === 'max_f1') return { rule: { kind: 'max_f1' } };
@@ -92,7 +94,12 @@ export function binaryMetricsAt(y01: Float64Array, scores: Float64Array, thresho
 }
 
 /** Applies `rule` to the scores of the positive class. */
-export function chooseThreshold(opts: { y01: Float64Array; scores: Float64Array; weights?: Float64Array; rule?: ThresholdRule }): ThresholdChoice {
+export function chooseThreshold(opts: {
+  y01: Float64Array;
+  scores: Float64Array;
+  weights?: Float64Array;
+  rule?: ThresholdRule;
+}): ThresholdChoice {
   const { y01, scores, weights } = opts;
   const rule = opts.rule ?? DEFAULT_THRESHOLD_RULE;
   const name = formatThresholdRule(rule);

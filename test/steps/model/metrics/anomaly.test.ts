@@ -11,7 +11,9 @@ describe('anomaly metrics', () => {
     const d = distribution(scores);
     expect(d.min).toBe(0.1);
     expect(d.max).toBe(5.5);
-    expect([d.p01, d.p05, d.p25, d.p50, d.p75, d.p95, d.p99]).toEqual([0.11, 0.15, 0.35, 0.8, 1.95, 4.4, 5.28].map((v) => expect.closeTo(v, 14)));
+    expect([d.p01, d.p05, d.p25, d.p50, d.p75, d.p95, d.p99]).toEqual(
+      [0.11, 0.15, 0.35, 0.8, 1.95, 4.4, 5.28].map((v) => expect.closeTo(v, 14)),
+    );
     expect(d.mean).toBeCloseTo(16 / 11, 14);
     expect(d.std).toBeCloseTo(1.5870863162432631, 14);
     expect(Object.keys(d)).toEqual(['min', 'p01', 'p05', 'p25', 'p50', 'p75', 'p95', 'p99', 'max', 'mean', 'std']);
@@ -37,6 +39,8 @@ describe('anomaly metrics', () => {
 
   it('refuse a quantile outside [0, 1] and labels that are not 0/1', () => {
     expect(() => quantile(scores, 1.5)).toThrow('quantile 1.5 is outside [0, 1]');
-    expect(() => anomalyMetrics({ scores: f64([1, 2]), y: f64([0, 2]) })).toThrow('anomaly labels at row 1 is 2; binary labels must be 0 or 1');
+    expect(() => anomalyMetrics({ scores: f64([1, 2]), y: f64([0, 2]) })).toThrow(
+      'anomaly labels at row 1 is 2; binary labels must be 0 or 1',
+    );
   });
 });

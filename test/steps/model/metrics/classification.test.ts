@@ -24,7 +24,17 @@ describe('a perfect classifier', () => {
     const rng = new Random(3);
     const y = Float64Array.from({ length: 200 }, () => rng.int(2));
     const { metrics } = classificationMetrics({ y, proba: probaFor([...y], 2, 1), classes: ['no', 'yes'] });
-    for (const key of ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'f1_macro', 'f1_weighted', 'roc_auc', 'pr_auc'] as const) {
+    for (const key of [
+      'accuracy',
+      'balanced_accuracy',
+      'precision',
+      'recall',
+      'f1',
+      'f1_macro',
+      'f1_weighted',
+      'roc_auc',
+      'pr_auc',
+    ] as const) {
       expect(metrics[key], key).toBe(1);
     }
     expect(metrics.log_loss).toBeGreaterThan(0);
@@ -36,7 +46,9 @@ describe('a perfect classifier', () => {
     const rng = new Random(4);
     const y = Float64Array.from({ length: 90 }, () => rng.int(3));
     const { metrics } = classificationMetrics({ y, proba: probaFor([...y], 3, 1), classes: ['a', 'b', 'c'] });
-    expect([metrics.accuracy, metrics.f1_macro, metrics.roc_auc_macro, metrics.roc_auc_weighted, metrics.pr_auc_macro]).toEqual([1, 1, 1, 1, 1]);
+    expect([metrics.accuracy, metrics.f1_macro, metrics.roc_auc_macro, metrics.roc_auc_weighted, metrics.pr_auc_macro]).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
     expect(metrics.log_loss).toBeLessThan(1e-12);
   });
 });
@@ -135,8 +147,8 @@ describe('multiclass against scikit-learn', () => {
   // average_precision_score on the one-hot labels, log_loss, balanced_accuracy_score, precision_recall_fscore_support.
   const y = f64([0, 1, 2, 2, 1, 0, 2, 1, 0, 2]);
   const proba = f64([
-    0.7, 0.2, 0.1, 0.2, 0.5, 0.3, 0.1, 0.3, 0.6, 0.3, 0.3, 0.4, 0.4, 0.4, 0.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.6, 0.1, 0.8, 0.1, 0.3, 0.4,
-    0.3, 0.6, 0.1, 0.3,
+    0.7, 0.2, 0.1, 0.2, 0.5, 0.3, 0.1, 0.3, 0.6, 0.3, 0.3, 0.4, 0.4, 0.4, 0.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.6, 0.1, 0.8, 0.1, 0.3, 0.4, 0.3,
+    0.6, 0.1, 0.3,
   ]);
 
   it('matches its averages', () => {
@@ -152,7 +164,9 @@ describe('multiclass against scikit-learn', () => {
     expect([metrics.precision_macro, metrics.recall_macro, metrics.f1_macro]).toEqual(
       [0.7222222222222222, 0.6944444444444443, 0.6984126984126985].map((v) => expect.closeTo(v, 14)),
     );
-    expect([metrics.precision_weighted, metrics.recall_weighted, metrics.f1_weighted]).toEqual([0.75, 0.7, 0.7142857142857142].map((v) => expect.closeTo(v, 14)));
+    expect([metrics.precision_weighted, metrics.recall_weighted, metrics.f1_weighted]).toEqual(
+      [0.75, 0.7, 0.7142857142857142].map((v) => expect.closeTo(v, 14)),
+    );
   });
 });
 
@@ -186,7 +200,9 @@ describe('what is left out, and bad input', () => {
     expect(() => classificationMetrics({ y: f64([0, 1]), proba: f64([0.5, 0.5, 0.5]), classes: ['a', 'b'] })).toThrow(
       'probabilities has 3 values where 2 x 2 = 4 are expected',
     );
-    expect(() => classificationMetrics({ y: f64([0, 1]), proba: f64([0.5, 0.5, NaN, 0.5]), classes: ['a', 'b'] })).toThrow('probabilities at row 1 is NaN');
+    expect(() => classificationMetrics({ y: f64([0, 1]), proba: f64([0.5, 0.5, NaN, 0.5]), classes: ['a', 'b'] })).toThrow(
+      'probabilities at row 1 is NaN',
+    );
     expect(() => classificationMetrics({ y: f64([0, 1]), proba: f64([1, 0, 0, 1]), classes: ['a', 'b'], weights: f64([1, -1]) })).toThrow(
       'weights at row 1 is -1; sample weights must not be negative',
     );

@@ -42,7 +42,10 @@ describe('ROC points', () => {
     const parsed = parsePlotData('roc.json', JSON.stringify(rocPoints({ y01: y, scores: s })));
     expect('records' in parsed).toBe(true);
     const records = (parsed as { records: Record<string, unknown>[] }).records;
-    expect(resolveFields({ path: 'roc.json', options: { template: 'roc' }, series: [{ rev: 'workspace', records }] })).toEqual({ x: 'fpr', y: ['tpr'] });
+    expect(resolveFields({ path: 'roc.json', options: { template: 'roc' }, series: [{ rev: 'workspace', records }] })).toEqual({
+      x: 'fpr',
+      y: ['tpr'],
+    });
   });
 
   it('are empty when the labels hold one class only', () => {

@@ -20,8 +20,16 @@ function leafKeys(o: object, prefix = ''): string[] {
 }
 
 describe('metric directions', () => {
-  const binary = classificationMetrics({ y: f64([0, 1, 1, 0]), proba: f64([0.8, 0.2, 0.3, 0.7, 0.4, 0.6, 0.6, 0.4]), classes: ['n', 'p'] }).metrics;
-  const multi = classificationMetrics({ y: f64([0, 1, 2]), proba: f64([0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.1, 0.1, 0.8]), classes: ['a', 'b', 'c'] }).metrics;
+  const binary = classificationMetrics({
+    y: f64([0, 1, 1, 0]),
+    proba: f64([0.8, 0.2, 0.3, 0.7, 0.4, 0.6, 0.6, 0.4]),
+    classes: ['n', 'p'],
+  }).metrics;
+  const multi = classificationMetrics({
+    y: f64([0, 1, 2]),
+    proba: f64([0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.1, 0.1, 0.8]),
+    classes: ['a', 'b', 'c'],
+  }).metrics;
   const regression = regressionMetrics({ y: f64([1, 2, 0]), predicted: f64([1, 2.5, 0.5]) }).metrics;
   const anomaly = anomalyMetrics({ scores: f64([0.1, 0.9, 0.3, 0.2]), y: f64([0, 1, 0, 1]) }).metrics;
   const threshold = chooseThreshold({ y01: f64([0, 1]), scores: f64([0.2, 0.9]) }).metrics!;

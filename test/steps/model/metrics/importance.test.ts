@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, argmaxClasses, confusionMatrix, permutationImportance, regressionMetrics } from '../../../../core/steps/model/metrics/index.js';
+import {
+  accuracy,
+  argmaxClasses,
+  confusionMatrix,
+  permutationImportance,
+  regressionMetrics,
+} from '../../../../core/steps/model/metrics/index.js';
 import { Random } from '../../../../core/steps/model/random.js';
 import type { Matrix } from '../../../../core/steps/model/types.js';
 
@@ -29,7 +35,16 @@ const accuracyOf = (y: Float64Array, proba: Float64Array) => accuracy(confusionM
 describe('permutation importance', () => {
   it('ranks the informative feature above the noise feature', () => {
     const { x, y } = data();
-    const r = permutationImportance({ x, y, predict: classify, score: accuracyOf, higherIsBetter: true, seed: 1, repeats: 5, features: ['signal', 'noise'] });
+    const r = permutationImportance({
+      x,
+      y,
+      predict: classify,
+      score: accuracyOf,
+      higherIsBetter: true,
+      seed: 1,
+      repeats: 5,
+      features: ['signal', 'noise'],
+    });
     expect(r.baseline).toBeGreaterThan(0.95);
     const [signal, noise] = r.features;
     expect(signal).toMatchObject({ feature: 'signal', column: 0 });
@@ -54,7 +69,8 @@ describe('permutation importance', () => {
   it('is deterministic for a seed, differs for another, and leaves the caller matrix as it was', () => {
     const { x, y } = data();
     const before = Float64Array.from(x.data);
-    const run = (seed: number) => permutationImportance({ x, y, predict: classify, score: accuracyOf, higherIsBetter: true, seed, repeats: 4 });
+    const run = (seed: number) =>
+      permutationImportance({ x, y, predict: classify, score: accuracyOf, higherIsBetter: true, seed, repeats: 4 });
     const a = run(7);
     expect(run(7)).toEqual(a);
     expect(run(8).features[0]!.drops).not.toEqual(a.features[0]!.drops);
@@ -68,6 +84,8 @@ describe('permutation importance', () => {
     expect(() => permutationImportance({ x, y, predict: classify, score, higherIsBetter: true, seed: 1, features: ['a', 'b'] })).toThrow(
       'the score with `a` shuffled is NaN; the score function must return a finite number',
     );
-    expect(() => permutationImportance({ x, y, predict: classify, score: accuracyOf, higherIsBetter: true, seed: 1, repeats: 0 })).toThrow('repeats must be a whole number >= 1, got 0');
+    expect(() => permutationImportance({ x, y, predict: classify, score: accuracyOf, higherIsBetter: true, seed: 1, repeats: 0 })).toThrow(
+      'repeats must be a whole number >= 1, got 0',
+    );
   });
 });

@@ -19,7 +19,11 @@ function roundTrip(records: object[]): PlotRecord[] {
   return parsed.records;
 }
 
-const input = (template: PlotTemplate, records: PlotRecord[]) => ({ path: 'plot.json', options: { template }, series: [{ rev: 'workspace', records }] });
+const input = (template: PlotTemplate, records: PlotRecord[]) => ({
+  path: 'plot.json',
+  options: { template },
+  series: [{ rev: 'workspace', records }],
+});
 
 describe('confusion records', () => {
   const y = f64([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2]);
@@ -29,7 +33,9 @@ describe('confusion records', () => {
     const classes = ['cat', 'dog', 'eel'];
     const records = roundTrip(confusionRecords(y, pred, classes));
     expect(records.length).toBe(12);
-    const spec = buildPlotSpec(input('confusion', records)) as unknown as { data: { values: { actual: string; predicted: string; count: number }[] } };
+    const spec = buildPlotSpec(input('confusion', records)) as unknown as {
+      data: { values: { actual: string; predicted: string; count: number }[] };
+    };
     const m = confusionMatrix(y, pred, 3);
     for (const cell of spec.data.values) {
       expect(cell.count).toBe(m.counts[classes.indexOf(cell.actual)]![classes.indexOf(cell.predicted)]);

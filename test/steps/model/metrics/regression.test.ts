@@ -24,7 +24,9 @@ describe('regression metrics', () => {
   it('match scikit-learn, with and without sample weights', () => {
     // mean_squared_error, mean_absolute_error, r2_score, mean_absolute_percentage_error from scikit-learn 1.9.1.
     const plain = regressionMetrics({ y, predicted }).metrics;
-    expect([plain.mse, plain.mae, plain.r2, plain.mape]).toEqual([0.24799999999999994, 0.44000000000000006, 0.9594665271966527, 0.2804761904761905].map((v) => expect.closeTo(v, 14)));
+    expect([plain.mse, plain.mae, plain.r2, plain.mape]).toEqual(
+      [0.24799999999999994, 0.44000000000000006, 0.9594665271966527, 0.2804761904761905].map((v) => expect.closeTo(v, 14)),
+    );
     const weighted = regressionMetrics({ y, predicted, weights: f64([1, 2, 1, 0.5, 1]) }).metrics;
     expect([weighted.mse, weighted.mae, weighted.r2, weighted.mape]).toEqual(
       [0.2127272727272727, 0.4181818181818182, 0.9619523443504996, 0.4264069264069264].map((v) => expect.closeTo(v, 14)),
@@ -51,6 +53,8 @@ describe('regression metrics', () => {
 
   it('refuse predictions that do not line up with the targets', () => {
     expect(() => regressionMetrics({ y: f64([1, 2]), predicted: f64([1]) })).toThrow(MetricsInputError);
-    expect(() => regressionMetrics({ y: f64([1, 2]), predicted: f64([1, Infinity]) })).toThrow('predictions at row 1 is Infinity; every value must be a finite number');
+    expect(() => regressionMetrics({ y: f64([1, 2]), predicted: f64([1, Infinity]) })).toThrow(
+      'predictions at row 1 is Infinity; every value must be a finite number',
+    );
   });
 });

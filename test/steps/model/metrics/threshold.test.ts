@@ -32,16 +32,27 @@ describe('decision threshold rules', () => {
 
   it('precision >= X picks the lowest threshold reaching it', () => {
     // Precision at 0.95 1, 0.9 1/2, 0.8 2/3, 0.7 3/4, 0.6 3/5, 0.4 4/6: the lowest reaching 0.66 is 0.4 (4/6).
-    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 0.66 } }).metrics).toMatchObject({ threshold: 0.4, recall: 1 });
-    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 0.75 } }).metrics).toMatchObject({ threshold: 0.7, recall: 3 / 4 });
-    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 1 } }).metrics).toMatchObject({ threshold: 0.95, recall: 1 / 4 });
+    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 0.66 } }).metrics).toMatchObject({
+      threshold: 0.4,
+      recall: 1,
+    });
+    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 0.75 } }).metrics).toMatchObject({
+      threshold: 0.7,
+      recall: 3 / 4,
+    });
+    expect(chooseThreshold({ y01: y, scores: s, rule: { kind: 'min_precision', value: 1 } }).metrics).toMatchObject({
+      threshold: 0.95,
+      recall: 1 / 4,
+    });
   });
 
   it('says clearly when no threshold reaches the precision asked for', () => {
     const c = chooseThreshold({ y01: f64([0, 1, 0, 1]), scores: f64([0.9, 0.8, 0.3, 0.2]), rule: { kind: 'min_precision', value: 0.9 } });
     expect(c.reached).toBe(false);
     expect(c.metrics).toBeUndefined();
-    expect(c.note).toBe('no threshold reaches precision >= 0.9: the highest precision is 0.5 (at threshold 0.8); lower the floor or improve the model');
+    expect(c.note).toBe(
+      'no threshold reaches precision >= 0.9: the highest precision is 0.5 (at threshold 0.8); lower the floor or improve the model',
+    );
   });
 
   it('decides the label metrics of a binary classification, and falls back to 0.5 with a note when unreachable', () => {
@@ -54,16 +65,26 @@ describe('decision threshold rules', () => {
     expect(at.threshold).toMatchObject({ rule: 'max_f1', reached: true });
     const unreachable = classificationMetrics({ y, proba, classes: ['ok', 'fraud'], threshold: { kind: 'min_precision', value: 1 } });
     expect(unreachable.metrics.threshold).toBe(0.95);
-    const none = classificationMetrics({ y: f64([0, 1]), proba: f64([0.1, 0.9, 0.2, 0.8]), classes: ['ok', 'fraud'], threshold: { kind: 'min_precision', value: 0.9 } });
+    const none = classificationMetrics({
+      y: f64([0, 1]),
+      proba: f64([0.1, 0.9, 0.2, 0.8]),
+      classes: ['ok', 'fraud'],
+      threshold: { kind: 'min_precision', value: 0.9 },
+    });
     expect(none.threshold!.reached).toBe(false);
     expect(none.metrics.threshold).toBe(0.5);
     expect(none.notes[0]).toMatch(/^no threshold reaches precision >= 0.9: .*; the label metrics are at the default threshold 0.5$/);
   });
 
   it('is refused for a multiclass task', () => {
-    expect(() => classificationMetrics({ y: f64([0, 1, 2]), proba: new Float64Array(9).fill(1 / 3), classes: ['a', 'b', 'c'], threshold: { kind: 'max_f1' } })).toThrow(
-      'a decision threshold applies to binary tasks only; this task has 3 classes',
-    );
+    expect(() =>
+      classificationMetrics({
+        y: f64([0, 1, 2]),
+        proba: new Float64Array(9).fill(1 / 3),
+        classes: ['a', 'b', 'c'],
+        threshold: { kind: 'max_f1' },
+      }),
+    ).toThrow('a decision threshold applies to binary tasks only; this task has 3 classes');
   });
 });
 
@@ -77,8 +98,14 @@ describe('parseThresholdRule', () => {
   });
 
   it('says what is accepted when a rule is wrong', () => {
-    expect(parseThresholdRule(1.5)).toEqual({ error: 'threshold 1.5 is outside [0, 1]; use a number in [0, 1], `max_f1`, or `precision >= X` with X in (0, 1]' });
-    expect(parseThresholdRule('recall >= 0.9')).toEqual({ error: 'unknown threshold rule `recall >= 0.9`; use a number in [0, 1], `max_f1`, or `precision >= X` with X in (0, 1]' });
-    expect(parseThresholdRule('precision >= 0')).toEqual({ error: 'precision floor `0` is not a number in (0, 1]; write e.g. `precision >= 0.9`' });
+    expect(parseThresholdRule(1.5)).toEqual({
+      error: 'threshold 1.5 is outside [0, 1]; use a number in [0, 1], `max_f1`, or `precision >= X` with X in (0, 1]',
+    });
+    expect(parseThresholdRule('recall >= 0.9')).toEqual({
+      error: 'unknown threshold rule `recall >= 0.9`; use a number in [0, 1], `max_f1`, or `precision >= X` with X in (0, 1]',
+    });
+    expect(parseThresholdRule('precision >= 0')).toEqual({
+      error: 'precision floor `0` is not a number in (0, 1]; write e.g. `precision >= 0.9`',
+    });
   });
 });
