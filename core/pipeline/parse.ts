@@ -6,7 +6,7 @@ import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate
 import { DEFAULT_PARAMS_FILE, flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
 import { readYaml } from './yaml.js';
-import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
+import { allUses, findStep, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
 import type {
   GateSpec,
@@ -259,7 +259,7 @@ class Context {
   ): StepDefinition | undefined {
     const step = findStep(body.uses!);
     if (!step) {
-      const names = STEP_NAMES.map((n) => `${STEP_PREFIX}${n}`);
+      const names = allUses();
       const guess = suggest(body.uses!, names);
       this.problem(
         [...bodyPath, 'uses'],

@@ -109,7 +109,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
  */
 function inProcessStep(stage: Stage): string | undefined {
   if (!stage.with || stage.cmd.length !== 1) return undefined;
-  const name = /^gitml step ([a-z]+)$/.exec(stage.cmd[0]!)?.[1];
+  const name = /^gitml step ([a-z]+(?:\/[a-z]+)?)$/.exec(stage.cmd[0]!)?.[1];
   const isolation = stage.env.GITML_STEP_ISOLATION ?? process.env.GITML_STEP_ISOLATION;
   return name && isolation !== 'process' && stepWorkersAvailable() ? name : undefined;
 }

@@ -1,6 +1,6 @@
 import { GitmlError, InvalidPipelineError } from '../errors.js';
 import { formatKeyPath } from '../pipeline/locate.js';
-import { findStep, STEP_NAMES, STEP_PREFIX, type StepContext } from './registry.js';
+import { findStepByName, STEP_NAMES, type StepContext } from './registry.js';
 import { decodeSpecial } from '../util/canonical.js';
 
 /**
@@ -8,7 +8,7 @@ import { decodeSpecial } from '../util/canonical.js';
  * settings are checked again here, so a step run by hand gets the same errors as one declared in ml.yaml.
  */
 export async function runStep(name: string, withJson: string, ctx: StepContext): Promise<void> {
-  const step = findStep(name.startsWith(STEP_PREFIX) ? name : `${STEP_PREFIX}${name}`);
+  const step = findStepByName(name);
   if (!step) throw new GitmlError('E_USAGE', `unknown step \`${name}\`; the steps are ${STEP_NAMES.join(', ')}`);
   let withMap: unknown;
   try {
