@@ -15,6 +15,7 @@ import type {
   OutEntry,
   OutKind,
   OutOptions,
+  Origin,
   ParamEntry,
   Pipeline,
   PlotOptions,
@@ -288,6 +289,11 @@ class Context {
     return step;
   }
 
+  /** Where each top-level `with:` key of a step stage is written. */
+  withOrigins(body: StageBody, bodyPath: KeyPath): Record<string, Origin> {
+    return Object.fromEntries(Object.keys(body.with ?? {}).map((k) => [k, this.locate([...bodyPath, 'with', k], { key: true })]));
+  }
+
   /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */
   resolveGates(entries: NonNullable<MlYaml['gates']>, stages: Stage[], incomplete: boolean): GateSpec[] {
     const metricOuts = new Map<string, Out>();
@@ -456,7 +462,7 @@ class Context {
     return {
       name,
       cmd: step ? [`gitml step ${step.name}`] : typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd!],
-      ...(step ? { with: body.with ?? {} } : {}),
+      ...(step ? { with: body.with ?? {}, withOrigins: this.withOrigins(body, bodyPath) } : {}),
       wdir: base,
       env,
       deps: [...deps].sort(compareStrings),
