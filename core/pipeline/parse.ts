@@ -284,7 +284,16 @@ class Context {
     }
     for (const o of step.outputs(withMap)) {
       const p = toOut(o.path, [...bodyPath, 'with', ...o.key]);
-      if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
+      if (p)
+        outs.push({
+          path: p,
+          kind: o.kind ?? 'out',
+          cache: o.cache,
+          persist: false,
+          nondeterministic: o.nondeterministic ?? false,
+          ...(o.better ? { better: o.better } : {}),
+          ...(o.plot ? { plot: o.plot } : {}),
+        });
     }
     return step;
   }
