@@ -15,6 +15,7 @@ import type {
   OutEntry,
   OutKind,
   OutOptions,
+  Origin,
   ParamEntry,
   Pipeline,
   PlotOptions,
@@ -283,9 +284,23 @@ class Context {
     }
     for (const o of step.outputs(withMap)) {
       const p = toOut(o.path, [...bodyPath, 'with', ...o.key]);
-      if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
+      if (p)
+        outs.push({
+          path: p,
+          kind: o.kind ?? 'out',
+          cache: o.cache,
+          persist: false,
+          nondeterministic: o.nondeterministic ?? false,
+          ...(o.better ? { better: o.better } : {}),
+          ...(o.plot ? { plot: o.plot } : {}),
+        });
     }
     return step;
+  }
+
+  /** Where each top-level `with:` key of a step stage is written. */
+  withOrigins(body: StageBody, bodyPath: KeyPath): Record<string, Origin> {
+    return Object.fromEntries(Object.keys(body.with ?? {}).map((k) => [k, this.locate([...bodyPath, 'with', k], { key: true })]));
   }
 
   /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */
@@ -456,7 +471,7 @@ class Context {
     return {
       name,
       cmd: step ? [`gitml step ${step.name}`] : typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd!],
-      ...(step ? { with: body.with ?? {} } : {}),
+      ...(step ? { with: body.with ?? {}, withOrigins: this.withOrigins(body, bodyPath) } : {}),
       wdir: base,
       env,
       deps: [...deps].sort(compareStrings),

@@ -1,6 +1,7 @@
 import * as validators from '../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
 import type { SynthWith } from '../generated/steps.js';
+import type { PlotOptions } from '../pipeline/types.js';
 import { checkSynthWith } from './synth-settings.js';
 
 /** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
@@ -20,6 +21,14 @@ export interface StepPath {
 export interface StepOutput extends StepPath {
   /** Reports and fitted transforms are committed to git; datasets go to the cache. */
   cache: boolean;
+  /** A metrics or plots file, declared as if under the stage's `metrics:` or `plots:`. @default 'out' */
+  kind?: 'out' | 'metric' | 'plot';
+  /** Metrics: which way is better for each key. */
+  better?: Record<string, 'higher' | 'lower'>;
+  /** Plots: how to draw the file. */
+  plot?: PlotOptions;
+  /** The step cannot promise the same bytes on every run here (say, training on a GPU). */
+  nondeterministic?: boolean;
 }
 
 /** How a step runs: imported only by `gitml step`, so that loading ml.yaml never loads polars. */
