@@ -1,12 +1,14 @@
 import * as validators from '../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
+import type { SynthWith } from '../generated/steps.js';
 import type { PlotOptions } from '../pipeline/types.js';
+import { checkSynthWith } from './synth-settings.js';
 
 /** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
 export const STEP_PREFIX = 'gitml/';
 const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -78,11 +80,12 @@ function ingestInputs(w: Record<string, unknown>): StepPath[] {
 
 const KEYS = {
   ingest: ['input', 'output', 'format', 'schema', 'mask', 'mask_key_env'],
-  profile: ['input', 'output', 'html', 'label', 'bins', 'top'],
+  profile: ['input', 'output', 'html', 'label', 'bins', 'top', 'correlations'],
   validate: ['input', 'expectations', 'output', 'examples'],
   clean: ['input', 'output', 'report', 'impute', 'drop_duplicates', 'drop_nulls', 'outliers', 'cast'],
   features: ['input', 'output', 'transform', 'standardize', 'normalize', 'one_hot', 'ordinal', 'bucketize', 'log'],
   split: ['input', 'outputs', 'fractions', 'stratify', 'time', 'group', 'seed'],
+  synth: ['profile', 'schema', 'output', 'rows', 'seed', 'correlations', 'label'],
 };
 
 export const STEPS: Record<StepName, StepDefinition> = {
@@ -142,6 +145,18 @@ export const STEPS: Record<StepName, StepDefinition> = {
       return (['train', 'test', 'val'] as const).flatMap((k) => (str(o[k]) ? [{ key: ['outputs', k], path: o[k], cache: true }] : []));
     },
     load: () => import('./split.js'),
+  },
+  synth: {
+    name: 'synth',
+    summary: 'synthetic rows from a profile or declared columns: the same marginals, correlations kept by a Gaussian copula, a label from a rule',
+    keys: KEYS.synth,
+    check: (w) => {
+      const issues = schemaChecker(validators.synth)(w);
+      return issues.length ? issues : checkSynthWith(w as SynthWith);
+    },
+    inputs: (w) => at(w, 'profile'),
+    outputs: (w) => out(w, 'output', true),
+    load: () => import('./synth.js'),
   },
 };
 
