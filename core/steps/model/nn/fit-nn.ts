@@ -89,7 +89,7 @@ export async function fitNn(train: Dataset, settings: NnSettings, opts: FitNnOpt
       history.push(record);
       opts.onEpoch?.(record);
       if (!stop) continue;
-      const value = (record as unknown as Record<string, number>)[stop.metric]!;
+      const value = followed(record, stop.metric);
       const better = best === undefined || (rising ? value > best.value + stop.minDelta : value < best.value - stop.minDelta);
       if (better && Number.isFinite(value)) {
         if (best?.weights) tf.dispose(best.weights);
@@ -289,6 +289,12 @@ class Trainer {
       },
     };
   }
+}
+
+/** The epoch record's value of a followed figure: `val_accuracy` is the record's `val_metric`. */
+function followed(record: EpochRecord, name: string): number {
+  const field = name === 'loss' || name === 'val_loss' ? name : name.startsWith('val_') ? 'val_metric' : 'metric';
+  return record[field] ?? Number.NaN;
 }
 
 function prefixed(r: { loss: number; metric?: number }): Partial<EpochRecord> {

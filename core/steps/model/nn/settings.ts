@@ -161,7 +161,6 @@ export function resolveSettings(s: NnSettings, data: { features: number; maxLabe
     else if (data.maxLabel !== undefined && data.maxLabel >= classes)
       problems.push(`the labels hold class ${data.maxLabel} but classes is ${classes}; class indices run from 0 to classes - 1`);
   }
-  if (s.task === 'binary' && data.maxLabel !== undefined && data.maxLabel > 1) problems.push(`a binary task's labels are 0 and 1, but they hold ${data.maxLabel}`);
   if (s.task !== 'multiclass' && s.task !== 'binary') classes = 1;
 
   let earlyStopping: Required<EarlyStopping> | undefined;
