@@ -74,13 +74,12 @@ export async function fitNn(train: Dataset, settings: NnSettings, opts: FitNnOpt
   const rising = stop ? followable(s.task, validation !== undefined).get(stop.metric) === true : false;
   let best: { epoch: number; value: number; weights?: T[] } | undefined;
   let stoppedEarly = false;
+  let diverged = false;
   const now = opts.now ?? (() => performance.now());
-  let trainingMs = 0;
+  const started = now();
   try {
     for (let epoch = 1; epoch <= s.epochs; epoch++) {
-      const started = now();
       const record = trainer.epoch(data, optimizer, epoch, orderRandom.permutation(data.rows), dropoutRandom, s.perBatch ? monitor : undefined, batches);
-      trainingMs += now() - started;
       if (validation) Object.assign(record, prefixed(trainer.evaluate(validation)));
       if (monitor) {
         if (!s.perBatch) monitor.measure(epoch);
@@ -88,6 +87,11 @@ export async function fitNn(train: Dataset, settings: NnSettings, opts: FitNnOpt
       }
       history.push(record);
       opts.onEpoch?.(record);
+      // A loss that overflowed stays NaN: further epochs cannot recover, and the caller records the failure.
+      if (!Number.isFinite(record.loss)) {
+        diverged = true;
+        break;
+      }
       if (!stop) continue;
       const value = followed(record, stop.metric);
       const better = best === undefined || (rising ? value > best.value + stop.minDelta : value < best.value - stop.minDelta);
@@ -99,13 +103,14 @@ export async function fitNn(train: Dataset, settings: NnSettings, opts: FitNnOpt
         break;
       }
     }
-    if (best?.weights) trainer.variables.forEach((v, i) => v.assign(best!.weights![i]!));
+    if (best?.weights && !diverged) trainer.variables.forEach((v, i) => v.assign(best!.weights![i]!));
   } finally {
     if (best?.weights) tf.dispose(best.weights);
     monitor?.dispose();
     optimizer.dispose();
     for (const p of [data, validation, probe]) if (p) tf.dispose([p.x, ...(p.y ? [p.y] : []), ...(p.w ? [p.w] : [])]);
   }
+  const trainingMs = now() - started;
   const epochs = history.length;
   return new NnModel(backend, net.model, meta, {
     history,
@@ -114,11 +119,12 @@ export async function fitNn(train: Dataset, settings: NnSettings, opts: FitNnOpt
     epochs,
     bestEpoch: best && stop?.restoreBest ? best.epoch : epochs,
     stoppedEarly,
+    diverged,
     rowsPerSecond: trainingMs > 0 ? (data.rows * epochs) / (trainingMs / 1000) : 0,
   });
 }
 
-/** The figures one pass sums, read in one transfer: weighted loss, weighted sum of squares or correct rows. */
+/** The network's passes over prepared tensors: a training epoch, an evaluation, the monitor's probe. */
 class Trainer {
   readonly variables: TfCore.Variable[];
   private readonly dense: { name: string; weights: TfCore.Variable[] }[];
@@ -264,7 +270,8 @@ class Trainer {
     for (let start = 0; start < data.rows; start += chunk) {
       const n = Math.min(chunk, data.rows - start);
       const next = tf.tidy(() => {
-        const part = <U extends T | undefined>(t: U): U => (t ? (data.rows <= chunk ? t : tf.slice(t, start, n)) : t) as U;
+        const idx = data.rows <= chunk ? undefined : tf.range(start, start + n, 1, 'int32');
+        const part = <U extends T | undefined>(t: U): U => (t && idx ? tf.gather(t, idx) : t) as U;
         const x = part(data.x);
         const { loss, metric } = this.sums(this.forward(x).out, x, part(data.y), part(data.w));
         return tf.add(total, tf.stack([loss, metric]));

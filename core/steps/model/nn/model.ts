@@ -35,7 +35,9 @@ export interface NnTraining {
   bestEpoch: number;
   /** Whether early stopping ended training. */
   stoppedEarly: boolean;
-  /** Training rows processed per second (every epoch's rows over the training loop's wall time). */
+  /** Whether the training loss stopped being a finite number (training stopped there; lower the learning rate). */
+  diverged: boolean;
+  /** Training rows per second: every epoch's rows over the training loop's wall time (validation and monitor included). */
   rowsPerSecond: number;
 }
 
@@ -53,6 +55,7 @@ export class NnModel implements FittedModel {
   readonly epochs: number;
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
+  readonly diverged: boolean;
 
   constructor(
     private readonly loaded: LoadedBackend,
@@ -71,6 +74,7 @@ export class NnModel implements FittedModel {
     this.epochs = training?.epochs ?? 0;
     this.bestEpoch = training?.bestEpoch ?? 0;
     this.stoppedEarly = training?.stoppedEarly ?? false;
+    this.diverged = training?.diverged ?? false;
   }
 
   /** Why results may differ between runs with the same seed, when they may. */

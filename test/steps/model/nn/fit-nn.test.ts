@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fitNn, NnSettingsError } from '../../../../core/steps/model/nn/index.js';
+import { fitNn, loadBackend, NnSettingsError } from '../../../../core/steps/model/nn/index.js';
 import { Random } from '../../../../core/steps/model/random.js';
 import type { Dataset } from '../../../../core/steps/model/types.js';
 import { accuracy, blobs, linearData } from './data.js';
@@ -151,6 +151,28 @@ test('early stopping can follow validation accuracy, from a validation fraction'
   expect(model.history[0]!.val_metric).toBeGreaterThan(0.5);
   const best = model.history[model.bestEpoch - 1]!.val_metric!;
   expect(model.history.every((h) => h.val_metric! <= best)).toBe(true);
+});
+
+test('a diverging loss stops training and is reported', async () => {
+  const model = await fitNn(linearData(100, 12), { model: 'linear', task: 'regression', optimizer: 'sgd', learningRate: 1e6, standardize: false, epochs: 30, backend });
+  expect(model.diverged).toBe(true);
+  expect(model.epochs).toBeLessThan(30);
+  expect(Number.isFinite(model.history.at(-1)!.loss)).toBe(false);
+});
+
+test('training frees every tensor it made but the model\'s weights', async () => {
+  const { tf } = await loadBackend(backend);
+  const before = tf.memory().numTensors;
+  const model = await fitNn(
+    blobs(200, 3, 2, 13),
+    { model: 'mlp', task: 'binary', hidden: [4], dropout: 0.5, l2: 0.01, epochs: 6, perBatch: true, earlyStopping: { patience: 1 }, backend },
+    { validation: blobs(30, 3, 2, 14) },
+  );
+  model.predict(blobs(10, 3, 2, 15).x);
+  model.toFiles();
+  expect(tf.memory().numTensors).toBe(before + 4);
+  model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
 });
 
 describe('settings that do not fit are named, all at once', () => {
