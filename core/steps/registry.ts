@@ -1,8 +1,10 @@
 import * as validators from '../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
+import type { PlotOptions } from '../pipeline/types.js';
 
-/** What `uses:` names: `gitml/data/<step>`. */
-export const STEP_PREFIX = 'gitml/data/';
+/** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
+export const STEP_PREFIX = 'gitml/';
+const DATA_PREFIX = 'gitml/data/';
 
 export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -17,6 +19,14 @@ export interface StepPath {
 export interface StepOutput extends StepPath {
   /** Reports and fitted transforms are committed to git; datasets go to the cache. */
   cache: boolean;
+  /** A metrics or plots file, declared as if under the stage's `metrics:` or `plots:`. @default 'out' */
+  kind?: 'out' | 'metric' | 'plot';
+  /** Metrics: which way is better for each key. */
+  better?: Record<string, 'higher' | 'lower'>;
+  /** Plots: how to draw the file. */
+  plot?: PlotOptions;
+  /** The step cannot promise the same bytes on every run here (say, training on a GPU). */
+  nondeterministic?: boolean;
 }
 
 /** How a step runs: imported only by `gitml step`, so that loading ml.yaml never loads polars. */
@@ -135,9 +145,26 @@ export const STEPS: Record<StepName, StepDefinition> = {
   },
 };
 
+/**
+ * The `uses:` value of a step. Data steps are named bare (`features`, run as `gitml step features`); steps of other
+ * families carry it (`model/train`, from `uses: gitml/model/train`).
+ */
+export function usesOf(name: StepName): string {
+  return name.includes('/') ? `${STEP_PREFIX}${name}` : `${DATA_PREFIX}${name}`;
+}
+
+/** Every `uses:` value there is, for messages. */
+export function allUses(): string[] {
+  return STEP_NAMES.map(usesOf);
+}
+
 /** The step a `uses:` value names, or `undefined`. */
 export function findStep(uses: string): StepDefinition | undefined {
-  if (!uses.startsWith(STEP_PREFIX)) return undefined;
-  const name = uses.slice(STEP_PREFIX.length);
-  return (STEP_NAMES as readonly string[]).includes(name) ? STEPS[name as StepName] : undefined;
+  const name = uses.startsWith(DATA_PREFIX) ? uses.slice(DATA_PREFIX.length) : uses.startsWith(STEP_PREFIX) ? uses.slice(STEP_PREFIX.length) : undefined;
+  return name !== undefined && (STEP_NAMES as readonly string[]).includes(name) && usesOf(name as StepName) === uses ? STEPS[name as StepName] : undefined;
+}
+
+/** The step `gitml step NAME` names: by its name (`features`, `model/train`) or its `uses:` value. */
+export function findStepByName(name: string): StepDefinition | undefined {
+  return findStep(name.startsWith(STEP_PREFIX) ? name : (STEP_NAMES as readonly string[]).includes(name) ? usesOf(name as StepName) : `${DATA_PREFIX}${name}`);
 }
