@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { fitNn, loadBackend, NnSettingsError } from '../../../../core/steps/model/nn/index.js';
 import { Random } from '../../../../core/steps/model/random.js';
 import type { Dataset } from '../../../../core/steps/model/types.js';
+import { classWeights, rowWeights } from '../../../../core/steps/model/weights.js';
 import { accuracy, blobs, linearData } from './data.js';
 
 const backend = 'cpu' as const;
@@ -101,8 +102,7 @@ test('class weights given as sample weights raise the minority class recall on a
     x[2 * r + 1] = random.normal();
   }
   const train: Dataset = { x: { rows, cols: 2, data: x }, y };
-  const counts = [950, 50];
-  const weights = Float64Array.from(y, (v) => rows / (2 * counts[v]!));
+  const weights = rowWeights(classWeights('balanced', y, ['0', '1']), y);
   const recall = (p: Float64Array): number => {
     let hit = 0;
     for (let r = 0; r < rows; r++) if (y[r] === 1 && p[2 * r + 1]! > 0.5) hit++;
