@@ -8,7 +8,7 @@
  */
 export type Cmd = string | [string, ...string[]];
 /**
- * A built-in step instead of `cmd`: gitml/data/ingest, profile, validate, clean, features or split.
+ * A built-in step instead of `cmd`: gitml/data/ingest, profile, validate, clean, features, split or synth; gitml/model/train, evaluate or accept.
  *
  * This interface was referenced by `MlYaml`'s JSON-Schema
  * via the `definition` "uses".

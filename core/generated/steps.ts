@@ -52,6 +52,19 @@ export type Columns3 = [string, ...string[]];
  * via the `definition` "scalar".
  */
 export type Scalar = string | number | boolean;
+/**
+ * Neural models: the TensorFlow.js backend. Default auto: the fastest that loads (tfjs-node-gpu, tfjs-node, wasm, cpu).
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "backend".
+ */
+export type Backend = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+/**
+ * The feature columns, in order. Default: every column but the label.
+ *
+ * @minItems 1
+ */
+export type Columns4 = [string, ...string[]];
 
 /**
  * The `with:` map of each built-in step (`uses: gitml/data/<step>` in ml.yaml). Paths are relative to the stage's wdir.
@@ -358,4 +371,208 @@ export interface SynthLabel {
    * linear: the standard deviation of the normal noise added. Default 0.
    */
   noise?: number;
+}
+/**
+ * Train a model on a table: linear, logistic, MLP or autoencoder on TensorFlow.js, or gradient-boosted trees. Writes the model directory (the model's files and metadata.json) and, when named, training metrics and plots files.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "train".
+ */
+export interface TrainWith {
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  input: string;
+  /**
+   * The column to predict; optional for anomaly detection (then only used for scoring).
+   */
+  label?: string;
+  features?: Columns4;
+  /**
+   * Default: regression for linear, anomaly for autoencoder; for logistic, mlp and gbdt binary or multiclass by the label's class count.
+   */
+  task?: 'binary' | 'multiclass' | 'regression' | 'anomaly';
+  model: 'linear' | 'logistic' | 'mlp' | 'autoencoder' | 'gbdt';
+  /**
+   * The model directory.
+   */
+  output: string;
+  /**
+   * A metrics file: final loss and metric on the training and validation rows, epochs, backend.
+   */
+  metrics?: string;
+  /**
+   * A plots file (line): loss and metric per epoch, or per boosting round.
+   */
+  history?: string;
+  /**
+   * Neural models: a plots file (line) of each layer's activation, gradient and update mean and variance per epoch.
+   */
+  monitor?: string;
+  /**
+   * Who trained the model, when, how fast and on which Node: apart from the model, as it differs on every run. Default OUTPUT.run.json.
+   */
+  record?: string;
+  /**
+   * The transform gitml/data/features fitted for these features, kept in metadata.json for serving.
+   */
+  transform?: string;
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  validation?: string;
+  /**
+   * Hold out this fraction of the training rows (seeded) when there is no `validation` file.
+   */
+  validation_fraction?: number;
+  /**
+   * Seeds initial weights, batch order, dropout and subsamples. Default 0.
+   */
+  seed?: number;
+  /**
+   * `balanced`, or a weight per class name.
+   */
+  class_weight?:
+    | 'balanced'
+    | {
+        [k: string]: number;
+      };
+  backend?: Backend;
+  /**
+   * mlp: units of each hidden layer. Default [64].
+   *
+   * @minItems 1
+   */
+  hidden?: [number, ...number[]];
+  activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'linear';
+  dropout?: number;
+  l2?: number;
+  /**
+   * autoencoder: units of the encoder's layers, the last being the bottleneck.
+   *
+   * @minItems 1
+   */
+  encoder?: [number, ...number[]];
+  optimizer?: 'adam' | 'sgd' | 'rmsprop';
+  learning_rate?: number;
+  epochs?: number;
+  batch_size?: number;
+  /**
+   * Stop when the validation loss (or `metric`) has not improved for `patience` epochs (default 5), keeping the best.
+   */
+  early_stopping?:
+    | boolean
+    | {
+        metric?: string;
+        patience?: number;
+      };
+  /**
+   * Neural models: record the monitor after every batch too (slower).
+   */
+  monitor_batches?: boolean;
+  /**
+   * gbdt: boosting rounds. Default 100.
+   */
+  max_iter?: number;
+  max_depth?: number;
+  max_leaf_nodes?: number;
+  min_samples_leaf?: number;
+  l2_regularization?: number;
+  max_bins?: number;
+  subsample?: number;
+  colsample?: number;
+}
+/**
+ * Score a trained model on a table: metrics, plots files, permutation importance.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "evaluate".
+ */
+export interface EvaluateWith {
+  /**
+   * A model directory gitml/model/train wrote.
+   */
+  model: string;
+  input: Table;
+  /**
+   * Default: the label the model was trained on.
+   */
+  label?: string;
+  metrics: Path;
+  /**
+   * Binary tasks: the decision threshold: a number (default 0.5), `max_f1`, or `precision >= X`.
+   */
+  threshold?: number | string;
+  /**
+   * Classification: a plots file (roc).
+   */
+  roc?: string;
+  /**
+   * Classification: a plots file (precision_recall).
+   */
+  pr?: string;
+  /**
+   * Classification: a plots file (confusion).
+   */
+  confusion?: string;
+  /**
+   * Regression: a plots file (scatter) of predicted against actual.
+   */
+  predicted?: string;
+  /**
+   * Regression: a plots file (scatter) of residuals against predicted.
+   */
+  residuals?: string;
+  /**
+   * A plots file (bar) of permutation importance; the values also go into the metrics file.
+   */
+  importance?: string;
+  /**
+   * Permutations per feature. Default 5.
+   */
+  importance_repeats?: number;
+  /**
+   * Seeds the permutations. Default 0.
+   */
+  seed?: number;
+  backend?: Backend;
+}
+/**
+ * The acceptance test on a held-back set: each check (`accuracy >= 0.8`, `rmse <= 3.5`, `per_class.cat.recall >= 0.7`) must hold, and optionally the time per row; the stage fails naming every one that does not.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "accept".
+ */
+export interface AcceptWith {
+  /**
+   * A model directory gitml/model/train wrote.
+   */
+  model: string;
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  input: string;
+  /**
+   * Default: the label the model was trained on.
+   */
+  label?: string;
+  /**
+   * METRIC OP NUMBER, over the metrics gitml/model/evaluate writes (dotted for nested keys).
+   *
+   * @minItems 1
+   */
+  checks: [string, ...string[]];
+  /**
+   * Binary tasks: the decision threshold: a number (default 0.5), `max_f1`, or `precision >= X`.
+   */
+  threshold?: number | string;
+  /**
+   * The most milliseconds one row may take to predict, one row at a time (the median of up to 200 rows).
+   */
+  max_latency_ms?: number;
+  /**
+   * A metrics file: the metrics, each check with its value and verdict, the latency.
+   */
+  report: string;
+  backend?: Backend;
 }

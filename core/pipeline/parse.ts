@@ -298,9 +298,12 @@ class Context {
     return step;
   }
 
-  /** Where each top-level `with:` key of a step stage is written. */
+  /** Where each top-level `with:` key of a step stage is written; `''` is `with:` itself. */
   withOrigins(body: StageBody, bodyPath: KeyPath): Record<string, Origin> {
-    return Object.fromEntries(Object.keys(body.with ?? {}).map((k) => [k, this.locate([...bodyPath, 'with', k], { key: true })]));
+    return {
+      '': this.locate([...bodyPath, 'with'], { key: true }),
+      ...Object.fromEntries(Object.keys(body.with ?? {}).map((k) => [k, this.locate([...bodyPath, 'with', k], { key: true })])),
+    };
   }
 
   /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */

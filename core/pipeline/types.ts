@@ -46,7 +46,7 @@ export interface Stage {
   cmd: string[];
   /** A built-in step's `with:` settings (after interpolation); absent for `cmd` stages. */
   with?: Record<string, unknown>;
-  /** Where each top-level `with:` key is written, so a step's error about a setting can point at it. */
+  /** Where each top-level `with:` key is written (`''`: `with:` itself), so a step's error about a setting can point at it. */
   withOrigins?: Record<string, Origin>;
   /** Workspace-relative directory the commands run in (`.` for the root). */
   wdir: string;

@@ -3,12 +3,15 @@ import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
 import type { SynthWith } from '../generated/steps.js';
 import type { PlotOptions } from '../pipeline/types.js';
 import { checkSynthWith } from './synth-settings.js';
+import { METRIC_DIRECTIONS } from './model/metrics/direction.js';
+import { monitorPath, recordPath } from './model/paths.js';
+import { parseCheck } from './model/accept-checks.js';
 
 /** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
 export const STEP_PREFIX = 'gitml/';
 const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -86,7 +89,20 @@ const KEYS = {
   features: ['input', 'output', 'transform', 'standardize', 'normalize', 'one_hot', 'ordinal', 'bucketize', 'log'],
   split: ['input', 'outputs', 'fractions', 'stratify', 'time', 'group', 'seed'],
   synth: ['profile', 'schema', 'output', 'rows', 'seed', 'correlations', 'label'],
+  train: ['input', 'label', 'features', 'task', 'model', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'validation', 'validation_fraction', 'seed', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'encoder', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'monitor_batches', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
+  accept: ['model', 'input', 'label', 'checks', 'threshold', 'max_latency_ms', 'report', 'backend'],
+  evaluate: ['model', 'input', 'label', 'metrics', 'threshold', 'roc', 'pr', 'confusion', 'predicted', 'residuals', 'importance', 'importance_repeats', 'seed', 'backend'],
 };
+
+/** `better:` of the metrics files the model steps write: every metric name they emit that has a direction. */
+const MODEL_BETTER = Object.fromEntries(
+  Object.entries({ ...METRIC_DIRECTIONS, loss: 'lower', val_loss: 'lower', val_accuracy: 'higher', val_rmse: 'lower' }).filter(
+    (e): e is [string, 'higher' | 'lower'] => e[1] !== null,
+  ),
+);
+
+const metricOut = (w: Record<string, unknown>, key: string): StepOutput[] => out(w, key, false).map((o) => ({ ...o, kind: 'metric', better: MODEL_BETTER }));
+const plotOut = (w: Record<string, unknown>, key: string, plot: PlotOptions): StepOutput[] => out(w, key, false).map((o) => ({ ...o, kind: 'plot', plot }));
 
 export const STEPS: Record<StepName, StepDefinition> = {
   ingest: {
@@ -157,6 +173,59 @@ export const STEPS: Record<StepName, StepDefinition> = {
     inputs: (w) => at(w, 'profile'),
     outputs: (w) => out(w, 'output', true),
     load: () => import('./synth.js'),
+  },
+  'model/train': {
+    name: 'model/train',
+    summary: 'train a model (linear, logistic, MLP, autoencoder on TensorFlow.js; gradient-boosted trees) into a model directory with its metadata',
+    keys: KEYS.train,
+    check: schemaChecker(validators.train),
+    inputs: (w) => [...at(w, 'input'), ...at(w, 'validation'), ...at(w, 'transform')],
+    outputs: (w) => {
+      const monitor = monitorPath(w);
+      const record = recordPath(w);
+      return [
+        ...out(w, 'output', true),
+        ...metricOut(w, 'metrics'),
+        ...plotOut(w, 'history', { template: 'line', x: 'epoch', title: 'Training history' }),
+        ...(monitor ? [{ key: [w.monitor === undefined ? 'output' : 'monitor'], path: monitor, cache: false, kind: 'plot' as const, plot: { template: 'line' as const, x: 'epoch', title: 'Training monitor: layer statistics per epoch' } }] : []),
+        // Who trained it and when differs on every run: `repro --rev` reports it without failing.
+        ...(record ? [{ key: [w.record === undefined ? 'output' : 'record'], path: record, cache: true, nondeterministic: true }] : []),
+      ];
+    },
+    load: () => import('./model/train.js'),
+  },
+  'model/evaluate': {
+    name: 'model/evaluate',
+    summary: 'score a model on a table: metrics at a chosen threshold, ROC, PR, confusion, regression plots, permutation importance',
+    keys: KEYS.evaluate,
+    check: schemaChecker(validators.evaluate),
+    inputs: (w) => [...at(w, 'model'), ...at(w, 'input')],
+    outputs: (w) => [
+      ...metricOut(w, 'metrics'),
+      ...plotOut(w, 'roc', { template: 'roc', title: 'ROC' }),
+      ...plotOut(w, 'pr', { template: 'precision_recall', title: 'Precision and recall' }),
+      ...plotOut(w, 'confusion', { template: 'confusion', title: 'Confusion matrix' }),
+      ...plotOut(w, 'predicted', { template: 'scatter', x: 'actual', y: ['predicted'], title: 'Predicted against actual' }),
+      ...plotOut(w, 'residuals', { template: 'scatter', x: 'predicted', y: ['residual'], title: 'Residuals' }),
+      ...plotOut(w, 'importance', { template: 'bar', x: 'feature', y: ['importance'], title: 'Permutation importance' }),
+    ],
+    load: () => import('./model/evaluate.js'),
+  },
+  'model/accept': {
+    name: 'model/accept',
+    summary: 'the acceptance test on held-back rows: metric checks and latency per row; fails naming each that does not hold',
+    keys: KEYS.accept,
+    check: (w) => {
+      const issues = schemaChecker(validators.accept)(w);
+      if (issues.length) return issues;
+      return ((w as { checks: string[] }).checks ?? []).flatMap((text, i) => {
+        const parsed = parseCheck(text);
+        return 'error' in parsed ? [{ path: ['checks', i], message: parsed.error }] : [];
+      });
+    },
+    inputs: (w) => [...at(w, 'model'), ...at(w, 'input')],
+    outputs: (w) => metricOut(w, 'report'),
+    load: () => import('./model/accept.js'),
   },
 };
 

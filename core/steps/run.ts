@@ -40,7 +40,8 @@ function located(err: unknown): unknown {
   } catch {
     return err;
   }
-  const where = (at as Record<string, unknown>)[err.data.key];
+  // A setting left to its default is not written anywhere: point at `with:` itself.
+  const where = (at as Record<string, unknown>)[err.data.key] ?? (at as Record<string, unknown>)[''];
   if (typeof where !== 'string') return err;
   return new GitmlError(err.code, `${where}: ${err.message}`, { data: { ...err.data, at: where }, exitCode: err.exitCode, cause: err });
 }
