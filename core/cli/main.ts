@@ -144,7 +144,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   program
     .command('step')
     .description('run a built-in step: what `uses: gitml/data/<step>` and `uses: gitml/model/<step>` stages run')
-    .argument('<name>', 'ingest, profile, validate, clean, features, split, synth; model/train, model/evaluate, model/accept')
+    .argument('<name>', 'ingest, profile, validate, clean, features, split, synth; model/train, model/evaluate, model/accept, model/tune')
     .option('--with <json>', "the step's settings as JSON (default: $GITML_STEP_WITH, set by the stage runner)")
     .action(async (name: string, o: { with?: string }) => {
       const { runStep } = await import('../steps/run.js');

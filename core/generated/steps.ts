@@ -65,6 +65,18 @@ export type Backend = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
  * @minItems 1
  */
 export type Columns4 = [string, ...string[]];
+/**
+ * mlp: units of each hidden layer. Default [64].
+ *
+ * @minItems 1
+ */
+export type Hidden = [number, ...number[]];
+/**
+ * The feature columns, in order. Default: every column but the label.
+ *
+ * @minItems 1
+ */
+export type Columns5 = [string, ...string[]];
 
 /**
  * The `with:` map of each built-in step (`uses: gitml/data/<step>` in ml.yaml). Paths are relative to the stage's wdir.
@@ -438,12 +450,7 @@ export interface TrainWith {
         [k: string]: number;
       };
   backend?: Backend;
-  /**
-   * mlp: units of each hidden layer. Default [64].
-   *
-   * @minItems 1
-   */
-  hidden?: [number, ...number[]];
+  hidden?: Hidden;
   activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'linear';
   dropout?: number;
   l2?: number;
@@ -575,4 +582,125 @@ export interface AcceptWith {
    */
   report: string;
   backend?: Backend;
+}
+/**
+ * Search train settings (grid or seeded random) scored by k-fold cross-validation on the training table; writes each trial's results and the best settings for a later train stage. Any train setting not searched is fixed for every trial.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "tune".
+ */
+export interface TuneWith {
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  input: string;
+  /**
+   * The column to predict.
+   */
+  label?: string;
+  features?: Columns5;
+  /**
+   * As for gitml/model/train: regression for linear; binary or multiclass by the label's class count for the others unless `regression` is named.
+   */
+  task?: 'binary' | 'multiclass' | 'regression';
+  /**
+   * The model to tune (the autoencoder has no label to cross-validate against).
+   */
+  model: 'linear' | 'logistic' | 'mlp' | 'gbdt';
+  /**
+   * Train settings to search: setting -> list of values (every combination with `method: grid`; drawn from with `method: random`), or, with `method: random`, a range {min, max, log, int}.
+   */
+  search: {
+    [k: string]:
+      | unknown[]
+      | {
+          min: number;
+          max: number;
+          /**
+           * Draw uniformly on a log scale (min must be > 0).
+           */
+          log?: boolean;
+          /**
+           * Draw whole numbers.
+           */
+          int?: boolean;
+        };
+  };
+  /**
+   * `grid` (default): every combination of the lists. `random`: `trials` draws, seeded.
+   */
+  method?: 'grid' | 'random';
+  /**
+   * With `method: random`: how many settings to draw.
+   */
+  trials?: number;
+  /**
+   * k of the k-fold cross-validation (stratified by class for classification). Default 5.
+   */
+  folds?: number;
+  /**
+   * The metric the trials are ranked by: any gitml/model/evaluate writes for the task. Default accuracy for classification, rmse for regression.
+   */
+  score?: string;
+  /**
+   * Seeds the fold assignment, the random draws and every fit. Default 0.
+   */
+  seed?: number;
+  /**
+   * Trials run at once, each in a worker thread. Default 1.
+   */
+  jobs?: number;
+  /**
+   * A table (CSV, or by extension): each trial's settings, the mean and std of the score over the folds, each fold's score, its rank and status.
+   */
+  results: string;
+  /**
+   * The best trial's settings, as YAML (.yaml, .yml) or JSON: a map a later train stage reads through `vars:`.
+   */
+  best: string;
+  /**
+   * A metrics file: the best score and its std, the best trial, trials run and failed.
+   */
+  metrics?: string;
+  /**
+   * Hold out this fraction of the training rows (seeded) when there is no `validation` file.
+   */
+  validation_fraction?: number;
+  /**
+   * `balanced`, or a weight per class name.
+   */
+  class_weight?:
+    | 'balanced'
+    | {
+        [k: string]: number;
+      };
+  backend?: Backend;
+  hidden?: Hidden;
+  activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'linear';
+  dropout?: number;
+  l2?: number;
+  optimizer?: 'adam' | 'sgd' | 'rmsprop';
+  learning_rate?: number;
+  epochs?: number;
+  batch_size?: number;
+  /**
+   * Stop when the validation loss (or `metric`) has not improved for `patience` epochs (default 5), keeping the best.
+   */
+  early_stopping?:
+    | boolean
+    | {
+        metric?: string;
+        patience?: number;
+      };
+  /**
+   * gbdt: boosting rounds. Default 100.
+   */
+  max_iter?: number;
+  max_depth?: number;
+  max_leaf_nodes?: number;
+  min_samples_leaf?: number;
+  l2_regularization?: number;
+  max_bins?: number;
+  subsample?: number;
+  colsample?: number;
 }

@@ -1,17 +1,18 @@
 import * as validators from '../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
-import type { SynthWith } from '../generated/steps.js';
+import type { SynthWith, TuneWith } from '../generated/steps.js';
 import type { PlotOptions } from '../pipeline/types.js';
 import { checkSynthWith } from './synth-settings.js';
 import { METRIC_DIRECTIONS } from './model/metrics/direction.js';
 import { monitorPath, recordPath } from './model/paths.js';
 import { parseCheck } from './model/accept-checks.js';
+import { checkTuneWith } from './model/tune-settings.js';
 
 /** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
 export const STEP_PREFIX = 'gitml/';
 const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept', 'model/tune'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -91,6 +92,7 @@ const KEYS = {
   synth: ['profile', 'schema', 'output', 'rows', 'seed', 'correlations', 'label'],
   train: ['input', 'label', 'features', 'task', 'model', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'validation', 'validation_fraction', 'seed', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'encoder', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'monitor_batches', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
   accept: ['model', 'input', 'label', 'checks', 'threshold', 'max_latency_ms', 'report', 'backend'],
+  tune: ['input', 'label', 'features', 'task', 'model', 'search', 'method', 'trials', 'folds', 'score', 'seed', 'jobs', 'results', 'best', 'metrics', 'validation_fraction', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
   evaluate: ['model', 'input', 'label', 'metrics', 'threshold', 'roc', 'pr', 'confusion', 'predicted', 'residuals', 'importance', 'importance_repeats', 'seed', 'backend'],
 };
 
@@ -226,6 +228,19 @@ export const STEPS: Record<StepName, StepDefinition> = {
     inputs: (w) => [...at(w, 'model'), ...at(w, 'input')],
     outputs: (w) => metricOut(w, 'report'),
     load: () => import('./model/accept.js'),
+  },
+  'model/tune': {
+    name: 'model/tune',
+    summary: 'search train settings (grid or seeded random) by k-fold cross-validation; writes every trial\'s results and the best settings for a train stage',
+    keys: KEYS.tune,
+    check: (w) => {
+      const issues = schemaChecker(validators.tune)(w);
+      return issues.length ? issues : checkTuneWith(w as TuneWith);
+    },
+    inputs: (w) => at(w, 'input'),
+    // The best settings are read by `vars:` when ml.yaml loads: committed to git, like the results beside them.
+    outputs: (w) => [...out(w, 'results', false), ...out(w, 'best', false), ...metricOut(w, 'metrics')],
+    load: () => import('./model/tune.js'),
   },
 };
 

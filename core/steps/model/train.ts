@@ -207,7 +207,7 @@ export function monitorRows(layers: Record<string, number | string>[]): Record<s
   return [...rows.values()];
 }
 
-async function trainNn(input: TrainInput): Promise<Trained> {
+export async function trainNn(input: TrainInput): Promise<Trained> {
   const { fitNn } = await import('./nn/index.js');
   const { w } = input;
   const early = w.early_stopping;
