@@ -102,12 +102,14 @@ export function checkTuneWith(w: TuneWith): SchemaIssue[] {
         problem(at, `\`${key}\` is not a number; list the values to try instead of a range`);
         continue;
       }
+      const before = issues.length;
       if (!(values.min < values.max)) problem([...at, 'min'], `min (${values.min}) must be below max (${values.max})`);
       if (values.log && values.min <= 0) problem([...at, 'min'], `a log range needs min > 0, got ${values.min}`);
       const whole = values.int || INTEGER_SETTINGS.has(key);
       if (INTEGER_SETTINGS.has(key) && values.int === false) problem([...at, 'int'], `\`${key}\` takes whole numbers; leave out \`int: false\``);
       if (whole) for (const end of ['min', 'max'] as const) if (!Number.isInteger(values[end])) problem([...at, end], `${end} must be a whole number for \`${key}\`, got ${values[end]}`);
-      for (const end of ['min', 'max'] as const) valueIssues(w, key, values[end], [...at, end], problem);
+      // Bounds the train step would refuse, once the range itself makes sense.
+      if (issues.length === before) for (const end of ['min', 'max'] as const) valueIssues(w, key, values[end], [...at, end], problem);
       continue;
     }
     if (values.length === 0) {
