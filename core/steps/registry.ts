@@ -191,7 +191,7 @@ export const STEPS: Record<StepName, StepDefinition> = {
         ...plotOut(w, 'history', { template: 'line', x: 'epoch', title: 'Training history' }),
         ...(monitor ? [{ key: [w.monitor === undefined ? 'output' : 'monitor'], path: monitor, cache: false, kind: 'plot' as const, plot: { template: 'line' as const, x: 'epoch', title: 'Training monitor: layer statistics per epoch' } }] : []),
         // Who trained it and when differs on every run: `repro --rev` reports it without failing.
-        ...(record ? [{ key: [w.record === undefined ? 'output' : 'record'], path: record, cache: true, nondeterministic: true }] : []),
+        ...(record ? [{ key: ['record'], path: record, cache: true, nondeterministic: true }] : []),
       ];
     },
     load: () => import('./model/train.js'),
