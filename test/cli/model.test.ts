@@ -133,6 +133,7 @@ describe('the model steps', () => {
     expect(record.rows_per_second).toBeGreaterThan(0);
     expect(record.node).toBe(process.version);
     expect(JSON.parse(fx.read('plots/history-mlp.json'))[0]).toHaveProperty('accuracy');
+    expect(JSON.parse(fx.read('metrics/train-mlp.json'))).toMatchObject({ backend: 'cpu', epochs: 8, stopped_early: false });
     expect(JSON.parse(fx.read('models/mlp.monitor.json'))[0]).toHaveProperty('epoch');
 
     const gbdt = JSON.parse(fx.read('metrics/eval-gbdt.json'));

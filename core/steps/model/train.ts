@@ -245,7 +245,7 @@ async function trainNn(input: TrainInput): Promise<Trained> {
     layers: model.layers as unknown as Record<string, number | string>[],
     backend: { name: model.backend.name, deterministic: model.deterministic, ...(model.nondeterministicReason ? { reason: model.nondeterministicReason } : {}) },
     library: { name: '@tensorflow/tfjs', version: model.backend.tfjsVersion },
-    training: { epochs: model.epochs, best_epoch: model.bestEpoch, stopped_early: model.stoppedEarly, diverged: model.diverged },
+    training: { epochs: model.epochs, best_epoch: model.bestEpoch, stopped_early: model.stoppedEarly, diverged: model.diverged, backend: model.backend.name },
     rowsPerSecond: model.rowsPerSecond,
     dispose: () => model.dispose(),
   };
