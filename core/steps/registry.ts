@@ -185,13 +185,15 @@ export const STEPS: Record<StepName, StepDefinition> = {
     outputs: (w) => {
       const monitor = monitorPath(w);
       const record = recordPath(w);
+      // TensorFlow.js on a GPU does not promise the same bits twice: `repro --rev` reports the model without failing.
+      const gpu = w.backend === 'tfjs-node-gpu';
       return [
-        ...out(w, 'output', true),
-        ...metricOut(w, 'metrics'),
+        ...out(w, 'output', true).map((o) => ({ ...o, nondeterministic: gpu })),
+        ...metricOut(w, 'metrics').map((o) => ({ ...o, nondeterministic: gpu })),
         ...plotOut(w, 'history', { template: 'line', x: 'epoch', title: 'Training history' }),
         ...(monitor ? [{ key: [w.monitor === undefined ? 'output' : 'monitor'], path: monitor, cache: false, kind: 'plot' as const, plot: { template: 'line' as const, x: 'epoch', title: 'Training monitor: layer statistics per epoch' } }] : []),
         // Who trained it and when differs on every run: `repro --rev` reports it without failing.
-        ...(record ? [{ key: [w.record === undefined ? 'output' : 'record'], path: record, cache: true, nondeterministic: true }] : []),
+        ...(record ? [{ key: ['record'], path: record, cache: true, nondeterministic: true }] : []),
       ];
     },
     load: () => import('./model/train.js'),

@@ -8,8 +8,10 @@ export function monitorPath(w: { model?: unknown; output?: unknown; monitor?: un
   return typeof w.monitor === 'string' ? w.monitor : `${base(w.output)}.monitor.json`;
 }
 
-/** The run record (who, when, how fast): `record`, or OUTPUT.run.json beside the model directory. */
-export function recordPath(w: { output?: unknown; record?: unknown }): string | undefined {
-  if (typeof w.output !== 'string') return undefined;
-  return typeof w.record === 'string' ? w.record : `${base(w.output)}.run.json`;
+/**
+ * The run record (who, when, how fast), only when `record` names it: it differs on every run, so the stage's lock
+ * entry would too, and a fresh clone could not reproduce the lockfile. Without it the same lines go to the stage log.
+ */
+export function recordPath(w: { record?: unknown }): string | undefined {
+  return typeof w.record === 'string' ? w.record : undefined;
 }

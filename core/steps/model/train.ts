@@ -97,7 +97,7 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
     if (w.history) writeJson(resolve(ctx.cwd, w.history), history);
     const monitor = monitorPath(w);
     if (monitor && trained.layers) writeJson(resolve(ctx.cwd, monitor), monitorRows(trained.layers));
-    writeJson(resolve(ctx.cwd, recordPath(w)!), {
+    const record = {
       trained_by: process.env.GITHUB_ACTOR ?? userInfo().username,
       started: started.toISOString(),
       finished: finished.toISOString(),
@@ -106,7 +106,10 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       ...(trained.backend ? { backend: trained.backend.name } : {}),
-    });
+    };
+    const recordFile = recordPath(w);
+    if (recordFile) writeJson(resolve(ctx.cwd, recordFile), record);
+    ctx.log(`train: trained by ${record.trained_by}, ${record.started} to ${record.finished}, ${record.rows_per_second} rows/s, Node ${record.node}`);
     const last = trained.history.at(-1);
     ctx.log(
       `train: ${w.model} (${task}) on ${train.dataset.x.rows} rows x ${train.features.length} features` +
@@ -242,7 +245,7 @@ export async function trainNn(input: TrainInput): Promise<Trained> {
     layers: model.layers as unknown as Record<string, number | string>[],
     backend: { name: model.backend.name, deterministic: model.deterministic, ...(model.nondeterministicReason ? { reason: model.nondeterministicReason } : {}) },
     library: { name: '@tensorflow/tfjs', version: model.backend.tfjsVersion },
-    training: { epochs: model.epochs, best_epoch: model.bestEpoch, stopped_early: model.stoppedEarly, diverged: model.diverged },
+    training: { epochs: model.epochs, best_epoch: model.bestEpoch, stopped_early: model.stoppedEarly, diverged: model.diverged, backend: model.backend.name },
     rowsPerSecond: model.rowsPerSecond,
     dispose: () => model.dispose(),
   };
