@@ -28,6 +28,7 @@ const MODE = 9; // MODE_ALL or MODE_SOME
 const NF = 10;
 const QUIT = 11;
 const DEAD = 12;
+const WORKER_CHUNKS = 13; // chunks the workers did, for tests and measurements
 
 const MODE_ALL = 0;
 const MODE_SOME = 1;
@@ -202,11 +203,16 @@ ${runChunks}
     Atomics.store(ctl, NEXT, 0);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
-    runChunks(s, KERNELS);
+    runChunks(s, KERNELS, false);
     for (let done = Atomics.load(ctl, DONE); done < chunks; done = Atomics.load(ctl, DONE)) {
       if (Atomics.load(ctl, DEAD)) throw new Error('a gbdt histogram worker thread stopped; rerun with threads: 1');
       Atomics.wait(ctl, DONE, done, 1000);
     }
+  }
+
+  /** Chunks of histograms the worker threads have built so far. */
+  workerChunks(): number {
+    return Atomics.load(this.shared.ctl, WORKER_CHUNKS);
   }
 
   /** Lets the workers end. */
@@ -224,7 +230,7 @@ ${runChunks}
  * Claims chunks of the current job until none is left. Runs in the workers from its source text: it uses only its
  * arguments and globals, and its control-word indices are literals (SEQ.. above).
  */
-function runChunks(d: Shared, k: Kernels): void {
+function runChunks(d: Shared, k: Kernels, worker: boolean): void {
   const ctl = d.ctl;
   const chunks = ctl[3]!;
   for (;;) {
@@ -247,6 +253,7 @@ function runChunks(d: Shared, k: Kernels): void {
       } else if (ctl[8] === 1) k.allConst(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
       else k.all(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
     }
+    if (worker) Atomics.add(ctl, 13, 1);
     Atomics.add(ctl, 2, 1);
     Atomics.notify(ctl, 2);
   }
@@ -261,7 +268,7 @@ function workerLoop(d: Shared, k: Kernels): void {
       Atomics.wait(ctl, 0, seen);
       seen = Atomics.load(ctl, 0);
       if (Atomics.load(ctl, 11) === 1) return;
-      runChunks(d, k);
+      runChunks(d, k, true);
     }
   } finally {
     if (Atomics.load(ctl, 11) !== 1) {
