@@ -29,7 +29,8 @@ export function generateGbdtData(rows, seed = 2463534242) {
     const o = i * p;
     for (let f = 0; f < p; f++) x[o + f] = f >= 5 && f <= 7 && rand() < 0.05 ? NaN : normal();
     const v = (f) => (Number.isNaN(x[o + f]) ? 1 : x[o + f]);
-    const z = x[o] + 0.5 * x[o + 1] * x[o + 2] - x[o + 3] ** 2 + Math.sin(2 * x[o + 4]) + 0.8 * v(5) + 0.5 * v(6) * (v(7) > 0) + 0.6 * normal();
+    const z =
+      x[o] + 0.5 * x[o + 1] * x[o + 2] - x[o + 3] ** 2 + Math.sin(2 * x[o + 4]) + 0.8 * v(5) + 0.5 * v(6) * (v(7) > 0) + 0.6 * normal();
     binary[i] = z > -0.9 ? 1 : 0;
     target[i] = 3 * z + 10;
   }
@@ -54,7 +55,15 @@ export function writeNpy(path, data, shape) {
   closeSync(fd);
 }
 
-const SETTINGS = { max_iter: 100, learning_rate: 0.1, max_leaf_nodes: 31, min_samples_leaf: 20, max_bins: 255, l2_regularization: 0, early_stopping: false };
+const SETTINGS = {
+  max_iter: 100,
+  learning_rate: 0.1,
+  max_leaf_nodes: 31,
+  min_samples_leaf: 20,
+  max_bins: 255,
+  l2_regularization: 0,
+  early_stopping: false,
+};
 
 const BASELINE = `
 import json, sys, time
@@ -145,7 +154,8 @@ export async function benchGbdt({ root, work, quick, record, note }) {
     const baseline = best(base);
     const label = `gbdt fit ${rows / 1e6}M x ${p} ${task}, 100 rounds`;
     record(label, fit, 'sklearn HistGradientBoosting', baseline?.fit, 2, 's', false, { runs, statistic: 'best' });
-    if (task === 'binary') record(`gbdt held-out accuracy (${task})`, score, 'sklearn HistGradientBoosting', baseline?.score, 0.99, 'accuracy', true);
+    if (task === 'binary')
+      record(`gbdt held-out accuracy (${task})`, score, 'sklearn HistGradientBoosting', baseline?.score, 0.99, 'accuracy', true);
     else record(`gbdt held-out RMSE (${task})`, score, 'sklearn HistGradientBoosting', baseline?.score, 1.01, 'rmse');
   }
 }

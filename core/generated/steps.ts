@@ -47,6 +47,11 @@ export type Columns2 = [string, ...string[]];
  * @minItems 1
  */
 export type Columns3 = [string, ...string[]];
+/**
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "scalar".
+ */
+export type Scalar = string | number | boolean;
 
 /**
  * The `with:` map of each built-in step (`uses: gitml/data/<step>` in ml.yaml). Paths are relative to the stage's wdir.
@@ -107,6 +112,10 @@ export interface ProfileWith {
    * Most frequent values listed per string column. Default 10.
    */
   top?: number;
+  /**
+   * Also write the Pearson and Spearman correlations of the numeric columns (what gitml/data/synth keeps). Default false.
+   */
+  correlations?: boolean;
 }
 /**
  * Check a dataset against an expectations file; the stage fails when an expectation fails.
@@ -223,4 +232,130 @@ export interface SplitWith {
    */
   group?: string;
   seed?: number;
+}
+/**
+ * One declared column: its type and what its values look like.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "synthColumn".
+ */
+export interface SynthColumn {
+  type: Dtype;
+  /**
+   * The smallest value: a number, or a date (YYYY-MM-DD) or date and time for date and datetime columns.
+   */
+  min?: number | string;
+  /**
+   * The largest value, as `min`.
+   */
+  max?: number | string;
+  /**
+   * With `std`: normally distributed (cut at `min` and `max` when given).
+   */
+  mean?: number;
+  std?: number;
+  /**
+   * Probability (0 to 1) -> value, e.g. {0.25: 10, 0.5: 14, 0.75: 20}; with `min` and `max`, the values are drawn by linear interpolation between them.
+   */
+  quantiles?: {
+    [k: string]: number;
+  };
+  /**
+   * The values of a string, category or bool column: a list (equally likely) or value -> weight.
+   */
+  values?:
+    | [Scalar, ...Scalar[]]
+    | {
+        [k: string]: number;
+      };
+  /**
+   * The share of rows left empty. Default 0.
+   */
+  nulls?: number;
+  /**
+   * Every value different (an id): integers between `min` and `max`, or text `<column>-<n>`.
+   */
+  unique?: boolean;
+}
+/**
+ * Generate a synthetic table from a profile written by gitml/data/profile, or from a declared schema: per-column distributions, correlations between numeric columns (a Gaussian copula) and optionally a label drawn from a rule.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "synth".
+ */
+export interface SynthWith {
+  /**
+   * A profile (JSON) written by gitml/data/profile; give it `correlations: true` to keep the correlations.
+   */
+  profile?: string;
+  /**
+   * Column -> its declared type and distribution, instead of `profile`.
+   */
+  schema?: {
+    [k: string]: SynthColumn;
+  };
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  output: string;
+  /**
+   * How many rows to generate.
+   */
+  rows: number;
+  /**
+   * The same seed and settings give the same file, byte for byte. Default 0.
+   */
+  seed?: number;
+  /**
+   * Spearman rank correlations between numeric columns, added to (or replacing) the profile's.
+   *
+   * @minItems 1
+   */
+  correlations?: [
+    {
+      /**
+       * @minItems 2
+       * @maxItems 2
+       */
+      columns: [string, string];
+      value: number;
+    },
+    ...{
+      /**
+       * @minItems 2
+       * @maxItems 2
+       */
+      columns: [string, string];
+      value: number;
+    }[]
+  ];
+  label?: SynthLabel;
+}
+/**
+ * A column computed from the others by a rule: `logistic` draws `values[1]` with probability sigmoid(bias + sum of weight * column), else `values[0]`; `linear` is bias + sum of weight * column + normal noise.
+ */
+export interface SynthLabel {
+  column: string;
+  rule: 'logistic' | 'linear';
+  /**
+   * Numeric or bool column -> weight.
+   */
+  weights: {
+    [k: string]: number;
+  };
+  /**
+   * Default 0.
+   */
+  bias?: number;
+  /**
+   * logistic: the negative and the positive value. Default [0, 1].
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  values?: [Scalar, Scalar];
+  /**
+   * linear: the standard deviation of the normal noise added. Default 0.
+   */
+  noise?: number;
 }

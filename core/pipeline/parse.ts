@@ -6,7 +6,7 @@ import { formatKeyPath, makeLocator, type KeyPath, type Locator } from './locate
 import { DEFAULT_PARAMS_FILE, flattenKeys, getKey, readParamsFile, setKey } from './params.js';
 import { checkMlSchema } from './schema.js';
 import { readYaml } from './yaml.js';
-import { findStep, STEP_NAMES, STEP_PREFIX, type StepDefinition } from '../steps/registry.js';
+import { allUses, findStep, type StepDefinition } from '../steps/registry.js';
 import { suggest } from '../util/suggest.js';
 import type {
   GateSpec,
@@ -15,6 +15,7 @@ import type {
   OutEntry,
   OutKind,
   OutOptions,
+  Origin,
   ParamEntry,
   Pipeline,
   PlotOptions,
@@ -259,7 +260,7 @@ class Context {
   ): StepDefinition | undefined {
     const step = findStep(body.uses!);
     if (!step) {
-      const names = STEP_NAMES.map((n) => `${STEP_PREFIX}${n}`);
+      const names = allUses();
       const guess = suggest(body.uses!, names);
       this.problem(
         [...bodyPath, 'uses'],
@@ -283,9 +284,23 @@ class Context {
     }
     for (const o of step.outputs(withMap)) {
       const p = toOut(o.path, [...bodyPath, 'with', ...o.key]);
-      if (p) outs.push({ path: p, kind: 'out', cache: o.cache, persist: false, nondeterministic: false });
+      if (p)
+        outs.push({
+          path: p,
+          kind: o.kind ?? 'out',
+          cache: o.cache,
+          persist: false,
+          nondeterministic: o.nondeterministic ?? false,
+          ...(o.better ? { better: o.better } : {}),
+          ...(o.plot ? { plot: o.plot } : {}),
+        });
     }
     return step;
+  }
+
+  /** Where each top-level `with:` key of a step stage is written. */
+  withOrigins(body: StageBody, bodyPath: KeyPath): Record<string, Origin> {
+    return Object.fromEntries(Object.keys(body.with ?? {}).map((k) => [k, this.locate([...bodyPath, 'with', k], { key: true })]));
   }
 
   /** Each gate must name a metrics file some stage declares; `max_drop` also needs that metric's `better:` direction. */
@@ -456,7 +471,7 @@ class Context {
     return {
       name,
       cmd: step ? [`gitml step ${step.name}`] : typeof body.cmd === 'string' ? [body.cmd] : [...body.cmd!],
-      ...(step ? { with: body.with ?? {} } : {}),
+      ...(step ? { with: body.with ?? {}, withOrigins: this.withOrigins(body, bodyPath) } : {}),
       wdir: base,
       env,
       deps: [...deps].sort(compareStrings),

@@ -46,6 +46,8 @@ export interface Stage {
   cmd: string[];
   /** A built-in step's `with:` settings (after interpolation); absent for `cmd` stages. */
   with?: Record<string, unknown>;
+  /** Where each top-level `with:` key is written, so a step's error about a setting can point at it. */
+  withOrigins?: Record<string, Origin>;
   /** Workspace-relative directory the commands run in (`.` for the root). */
   wdir: string;
   env: Record<string, string>;

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { PlotOptions, PlotTemplate } from '../pipeline/types.js';
 import { fieldsOf, numericFields, type PlotRecord } from './data.js';
 import { PlotDataError, PlotFieldError } from './errors.js';
+import { compareLabels } from '../util/canonical.js';
 
 export type VegaLiteSpec = TopLevelSpec;
 
@@ -301,10 +302,4 @@ export function label(v: unknown): string {
   return v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Numeric labels in numeric order (2 before 10), others alphabetically. */
-export function compareLabels(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+

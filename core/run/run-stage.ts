@@ -3,7 +3,8 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { HashInfo, PathHasher } from '../hash/hash-path.js';
 import type { Progress } from '../util/progress.js';
-import type { Stage } from '../pipeline/types.js';
+import type { Origin, Stage } from '../pipeline/types.js';
+import { PIPELINE_FILE } from '../pipeline/parse.js';
 import { canonicalJson } from '../util/canonical.js';
 import { packageRoot } from '../cli/version.js';
 import { removeStaleStepTemps, stepTempPath } from '../util/fs.js';
@@ -109,7 +110,7 @@ export async function runStage(opts: RunStageOptions): Promise<RunStageResult> {
  */
 function inProcessStep(stage: Stage): string | undefined {
   if (!stage.with || stage.cmd.length !== 1) return undefined;
-  const name = /^gitml step ([a-z]+)$/.exec(stage.cmd[0]!)?.[1];
+  const name = /^gitml step ([a-z]+(?:\/[a-z]+)?)$/.exec(stage.cmd[0]!)?.[1];
   const isolation = stage.env.GITML_STEP_ISOLATION ?? process.env.GITML_STEP_ISOLATION;
   return name && isolation !== 'process' && stepWorkersAvailable() ? name : undefined;
 }
@@ -125,6 +126,11 @@ function removeOutputs(root: string, stage: Stage, threadId: number): void {
 /** The package's `bin/`, holding the `gitml` that stage commands call: always the gitml running them. */
 const GITML_BIN_DIR = join(packageRoot() ?? '.', 'bin');
 
+/** `{key: "ml.yaml:LINE:COL"}` for a step's settings: how a step names the setting an error is about. */
+function stepLocations(origins: Record<string, Origin>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(origins).map(([k, o]) => [k, `${PIPELINE_FILE}:${o.line}:${o.col}`])));
+}
+
 /**
  * A stage's environment: its declared `env`, `gitml` first on PATH (the same installation and Node that run the
  * pipeline), and for a built-in step its `with:` settings.
@@ -134,6 +140,7 @@ function stageEnv(stage: Stage): Record<string, string> {
     PATH: `${GITML_BIN_DIR}${delimiter}${process.env.PATH ?? ''}`,
     GITML_NODE: process.execPath,
     ...(stage.with ? { GITML_STEP_WITH: canonicalJson(stage.with) } : {}),
+    ...(stage.withOrigins ? { GITML_STEP_AT: stepLocations(stage.withOrigins) } : {}),
     ...stage.env,
   };
 }

@@ -50,10 +50,27 @@ export interface LabelProfile {
   classes: Record<string, { count: number; share: number }>;
 }
 
+/**
+ * How the numeric columns move together, written when the step is asked for it (`correlations: true`), so that
+ * existing profiles and lockfiles stay as they were. `gitml/data/synth` reads it to keep the relationships.
+ */
+export interface Correlations {
+  /** The numeric columns, in the data's order; `pearson[i][j]` pairs `columns[i]` with `columns[j]`. */
+  columns: string[];
+  /**
+   * Over the rows where both values are present (NaN counts as missing); 1 on the diagonal, null where it is
+   * undefined (a constant column, fewer than two such rows).
+   */
+  pearson: (number | null)[][];
+  /** Spearman's rank correlation (ties get their average rank), over the same rows. */
+  spearman: (number | null)[][];
+}
+
 export interface Profile {
   rows: number;
   columns: Record<string, ColumnProfile>;
   label?: LabelProfile;
+  correlations?: Correlations;
 }
 
 /**
@@ -65,7 +82,7 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
   const df = await readTable(STEP, resolve(ctx.cwd, w.input), { shown: w.input });
   if (w.label !== undefined) requireColumns(STEP, df, [w.label], 'label');
   const p = await loadPolars();
-  const profile = profileTable(p, df, { bins: w.bins ?? 20, top: w.top ?? 10, label: w.label });
+  const profile = profileTable(p, df, { bins: w.bins ?? 20, top: w.top ?? 10, label: w.label, correlations: w.correlations ?? false });
   const html = w.html ? renderProfileHtml(profile, { title: `Profile of ${w.input}` }) : undefined;
   writeJson(resolve(ctx.cwd, w.output), profile);
   if (w.html && html !== undefined) writeText(resolve(ctx.cwd, w.html), html);
@@ -105,7 +122,7 @@ function num(v: unknown): number | null {
  * search, with no further pass. One more `select` gives every count, distinct count, mean, std and date range at
  * once, and each text or boolean column gets one group-by for its most frequent values (the label one more).
  */
-export function profileTable(p: Polars, df: DataFrame, opts: { bins: number; top: number; label?: string }): Profile {
+export function profileTable(p: Polars, df: DataFrame, opts: { bins: number; top: number; label?: string; correlations?: boolean }): Profile {
   const cols = df.columns.map((name, i) => ({ name, i, ...classify(df.getColumn(name).dtype.variant as string) }));
   const key = (i: number, stat: string) => `${i}|${stat}`;
   const numeric = cols.filter((c) => c.kind === 'numeric');
@@ -155,8 +172,37 @@ export function profileTable(p: Polars, df: DataFrame, opts: { bins: number; top
 
   const profile: Profile = { rows: df.height, columns: Object.fromEntries(columns) };
   if (opts.label !== undefined) profile.label = labelBalance(p, df, opts.label);
+  if (opts.correlations) profile.correlations = correlationMatrices(p, df, numeric, (i) => sorted!.getColumn(key(i, 'sorted')).nullCount() > 0);
   return profile;
 }
+
+/**
+ * Pearson and Spearman correlations of every pair of numeric columns, in one `select`. A pair is taken over the rows
+ * where both are present: polars' Pearson leaves such rows out by itself; for ranks, a column without missing values
+ * is ranked once for all its pairs, and a pair with missing values is ranked over its complete rows.
+ */
+function correlationMatrices(p: Polars, df: DataFrame, numeric: { name: string; i: number }[], hasMissing: (i: number) => boolean): Correlations {
+  const k = numeric.length;
+  const x = (c: { name: string }) => p.col(c.name).cast(p.Float64).fillNan(null);
+  const exprs: pl.Expr[] = [];
+  for (let a = 0; a < k; a++)
+    for (let b = a + 1; b < k; b++) {
+      const [ca, cb] = [numeric[a]!, numeric[b]!];
+      exprs.push(p.pearsonCorr(x(ca), x(cb)).alias(`p${a}|${b}`));
+      if (!hasMissing(ca.i) && !hasMissing(cb.i)) exprs.push(p.pearsonCorr(x(ca).rank('average'), x(cb).rank('average')).alias(`s${a}|${b}`));
+      else {
+        const both = x(ca).isNotNull().and(x(cb).isNotNull());
+        exprs.push(p.pearsonCorr(x(ca).filter(both).rank('average'), x(cb).filter(both).rank('average')).alias(`s${a}|${b}`));
+      }
+    }
+  const row = exprs.length ? (df.select(...exprs).toRecords()[0] as Record<string, unknown>) : {};
+  const matrix = (prefix: string) =>
+    numeric.map((_, a) => numeric.map((_, b) => (a === b ? 1 : clampUnit(num(row[`${prefix}${Math.min(a, b)}|${Math.max(a, b)}`])))));
+  return { columns: numeric.map((c) => c.name), pearson: matrix('p'), spearman: matrix('s') };
+}
+
+/** Rounding can carry a correlation a hair past +-1. */
+const clampUnit = (v: number | null): number | null => (v === null ? null : Math.max(-1, Math.min(1, v)));
 
 /** Linear interpolation between the two nearest ranks of sorted values (numpy's default; Hyndman and Fan type 7). */
 export function quantile(sorted: ArrayLike<number>, q: number): number {

@@ -1,10 +1,14 @@
 import * as validators from '../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../pipeline/schema.js';
+import type { SynthWith } from '../generated/steps.js';
+import type { PlotOptions } from '../pipeline/types.js';
+import { checkSynthWith } from './synth-settings.js';
 
-/** What `uses:` names: `gitml/data/<step>`. */
-export const STEP_PREFIX = 'gitml/data/';
+/** What `uses:` names: `gitml/data/<step>` for the data steps, `gitml/<family>/<step>` for the others. */
+export const STEP_PREFIX = 'gitml/';
+const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -17,6 +21,14 @@ export interface StepPath {
 export interface StepOutput extends StepPath {
   /** Reports and fitted transforms are committed to git; datasets go to the cache. */
   cache: boolean;
+  /** A metrics or plots file, declared as if under the stage's `metrics:` or `plots:`. @default 'out' */
+  kind?: 'out' | 'metric' | 'plot';
+  /** Metrics: which way is better for each key. */
+  better?: Record<string, 'higher' | 'lower'>;
+  /** Plots: how to draw the file. */
+  plot?: PlotOptions;
+  /** The step cannot promise the same bytes on every run here (say, training on a GPU). */
+  nondeterministic?: boolean;
 }
 
 /** How a step runs: imported only by `gitml step`, so that loading ml.yaml never loads polars. */
@@ -68,11 +80,12 @@ function ingestInputs(w: Record<string, unknown>): StepPath[] {
 
 const KEYS = {
   ingest: ['input', 'output', 'format', 'schema', 'mask', 'mask_key_env'],
-  profile: ['input', 'output', 'html', 'label', 'bins', 'top'],
+  profile: ['input', 'output', 'html', 'label', 'bins', 'top', 'correlations'],
   validate: ['input', 'expectations', 'output', 'examples'],
   clean: ['input', 'output', 'report', 'impute', 'drop_duplicates', 'drop_nulls', 'outliers', 'cast'],
   features: ['input', 'output', 'transform', 'standardize', 'normalize', 'one_hot', 'ordinal', 'bucketize', 'log'],
   split: ['input', 'outputs', 'fractions', 'stratify', 'time', 'group', 'seed'],
+  synth: ['profile', 'schema', 'output', 'rows', 'seed', 'correlations', 'label'],
 };
 
 export const STEPS: Record<StepName, StepDefinition> = {
@@ -133,11 +146,40 @@ export const STEPS: Record<StepName, StepDefinition> = {
     },
     load: () => import('./split.js'),
   },
+  synth: {
+    name: 'synth',
+    summary: 'synthetic rows from a profile or declared columns: the same marginals, correlations kept by a Gaussian copula, a label from a rule',
+    keys: KEYS.synth,
+    check: (w) => {
+      const issues = schemaChecker(validators.synth)(w);
+      return issues.length ? issues : checkSynthWith(w as SynthWith);
+    },
+    inputs: (w) => at(w, 'profile'),
+    outputs: (w) => out(w, 'output', true),
+    load: () => import('./synth.js'),
+  },
 };
+
+/**
+ * The `uses:` value of a step. Data steps are named bare (`features`, run as `gitml step features`); steps of other
+ * families carry it (`model/train`, from `uses: gitml/model/train`).
+ */
+export function usesOf(name: StepName): string {
+  return name.includes('/') ? `${STEP_PREFIX}${name}` : `${DATA_PREFIX}${name}`;
+}
+
+/** Every `uses:` value there is, for messages. */
+export function allUses(): string[] {
+  return STEP_NAMES.map(usesOf);
+}
 
 /** The step a `uses:` value names, or `undefined`. */
 export function findStep(uses: string): StepDefinition | undefined {
-  if (!uses.startsWith(STEP_PREFIX)) return undefined;
-  const name = uses.slice(STEP_PREFIX.length);
-  return (STEP_NAMES as readonly string[]).includes(name) ? STEPS[name as StepName] : undefined;
+  const name = uses.startsWith(DATA_PREFIX) ? uses.slice(DATA_PREFIX.length) : uses.startsWith(STEP_PREFIX) ? uses.slice(STEP_PREFIX.length) : undefined;
+  return name !== undefined && (STEP_NAMES as readonly string[]).includes(name) && usesOf(name as StepName) === uses ? STEPS[name as StepName] : undefined;
+}
+
+/** The step `gitml step NAME` names: by its name (`features`, `model/train`) or its `uses:` value. */
+export function findStepByName(name: string): StepDefinition | undefined {
+  return findStep(name.startsWith(STEP_PREFIX) ? name : (STEP_NAMES as readonly string[]).includes(name) ? usesOf(name as StepName) : `${DATA_PREFIX}${name}`);
 }

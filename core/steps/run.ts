@@ -1,6 +1,6 @@
 import { GitmlError, InvalidPipelineError } from '../errors.js';
 import { formatKeyPath } from '../pipeline/locate.js';
-import { findStep, STEP_NAMES, STEP_PREFIX, type StepContext } from './registry.js';
+import { findStepByName, STEP_NAMES, type StepContext } from './registry.js';
 import { decodeSpecial } from '../util/canonical.js';
 
 /**
@@ -8,7 +8,7 @@ import { decodeSpecial } from '../util/canonical.js';
  * settings are checked again here, so a step run by hand gets the same errors as one declared in ml.yaml.
  */
 export async function runStep(name: string, withJson: string, ctx: StepContext): Promise<void> {
-  const step = findStep(name.startsWith(STEP_PREFIX) ? name : `${STEP_PREFIX}${name}`);
+  const step = findStepByName(name);
   if (!step) throw new GitmlError('E_USAGE', `unknown step \`${name}\`; the steps are ${STEP_NAMES.join(', ')}`);
   let withMap: unknown;
   try {
@@ -21,5 +21,26 @@ export async function runStep(name: string, withJson: string, ctx: StepContext):
   if (issues.length)
     throw new InvalidPipelineError(issues.map((i) => ({ file: `with (${step.name})`, path: formatKeyPath(i.path), message: i.message })));
   const mod = await step.load();
-  await mod.run(withMap as Record<string, unknown>, ctx);
+  try {
+    await mod.run(withMap as Record<string, unknown>, ctx);
+  } catch (err) {
+    throw located(err);
+  }
+}
+
+/**
+ * A step error about one setting (`data.key`, a top-level `with:` key) says where that setting is written, from the
+ * locations the stage runner passes in `GITML_STEP_AT`; run by hand, the error is as it was.
+ */
+function located(err: unknown): unknown {
+  if (!(err instanceof GitmlError) || typeof err.data.key !== 'string') return err;
+  let at: unknown;
+  try {
+    at = JSON.parse(process.env.GITML_STEP_AT ?? '{}');
+  } catch {
+    return err;
+  }
+  const where = (at as Record<string, unknown>)[err.data.key];
+  if (typeof where !== 'string') return err;
+  return new GitmlError(err.code, `${where}: ${err.message}`, { data: { ...err.data, at: where }, exitCode: err.exitCode, cause: err });
 }

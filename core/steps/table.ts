@@ -111,14 +111,14 @@ export function readFormat(p: Polars, abs: string, format: Exclude<TableFormat, 
   }
 }
 
-/** Fails naming the columns that do not exist, and listing the real ones. */
+/** Fails naming the columns that do not exist, and listing the real ones; `where` is the `with:` key that named them. */
 export function requireColumns(step: string, df: DataFrame, columns: string[], where: string): void {
   const missing = columns.filter((c) => !df.columns.includes(c));
   if (missing.length)
     throw new StepError(
       step,
       `${where}: ${missing.length === 1 ? 'column' : 'columns'} ${missing.map((c) => `\`${c}\``).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist; the columns are ${df.columns.join(', ')}`,
-      { missing },
+      { missing, key: where },
     );
 }
 

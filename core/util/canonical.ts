@@ -26,6 +26,14 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Labels (class names, categories) in a stable order: numeric ones by value (2 before 10), others alphabetically. */
+export function compareLabels(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return compareStrings(a, b);
+}
+
 /** Structural equality of JSON-like values (key order ignored). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);

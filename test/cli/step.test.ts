@@ -24,6 +24,22 @@ describe('gitml step and the stage environment', () => {
     expect(fx.gitml('step', 'profile', '--with', '{nope').stderr).toContain('--with must be a JSON object');
   });
 
+  it('points a step error about a setting at where ml.yaml sets it, in a worker thread and in a process alike', () => {
+    const fx = makeFixture({
+      't.csv': 'a,b\n1,x\n2,y\n',
+      'ml.yaml': 'stages:\n  feat:\n    uses: gitml/data/features\n    with:\n      input: t.csv\n      output: out.csv\n      transform: tr.json\n      standardize: [a, c]\n',
+    });
+    const message = 'error: ml.yaml:8:7: features: standardize: column `c` does not exist; the columns are a, b';
+    const inWorker = fx.gitml('repro');
+    expect(inWorker.code).toBe(1);
+    expect(inWorker.stdout + inWorker.stderr).toContain(message);
+    fx.write('ml.yaml', fx.read('ml.yaml').replace('    with:', '    env: {GITML_STEP_ISOLATION: process}\n    with:'));
+    expect(fx.gitml('repro').stdout).toContain(message.replace('8:7', '9:7'));
+    // Run by hand there is no ml.yaml to point at.
+    const byHand = fx.gitml('step', 'features', '--with', JSON.stringify({ input: 't.csv', output: 'o.csv', transform: 'tr.json', standardize: ['c'] }));
+    expect(byHand.stderr).toContain('error: features: standardize: column `c` does not exist');
+  });
+
   it('reads numbers in settings as the stage runner encodes them (NaN, integers beyond 2^53)', () => {
     const fx = makeFixture({});
     const settings = { input: 'x.csv', outputs: { train: 'a.csv', test: 'b.csv' }, fractions: { train: { $float: 'nan' }, test: 0.5 }, seed: { $int: '7' } };

@@ -66,7 +66,7 @@ describe('uses: built-in steps in ml.yaml', () => {
     expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([
       '3:11 stages.a.uses: unknown step `gitml/data/profil`; did you mean `gitml/data/profile`?',
       '7:48 stages.b.with.bins: expected an integer, got the string "many"',
-      '7:54 stages.b.with.colour: unknown key `colour` (profile accepts: input, output, html, label, bins, top)',
+      '7:54 stages.b.with.colour: unknown key `colour` (profile accepts: input, output, html, label, bins, top, correlations)',
       '10:10 stages.c.cmd: a stage runs either `cmd` or a built-in step (`uses`), not both',
       '14:11 stages.d.with: missing `outputs`',
       '14:11 stages.d.with: missing `fractions`',
