@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchData } from './data.mjs';
+import { benchGbdt } from './gbdt.mjs';
 import { benchNn } from './nn.mjs';
 import { benchSpeed } from './speed.mjs';
 
@@ -18,7 +19,7 @@ const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
 const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
 
 const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
-// `--only data` (or hashing, tree, checkout, pipeline, startup, speed, nn): one group of figures.
+// `--only data` (or hashing, tree, checkout, pipeline, startup, speed, nn, gbdt): one group of figures.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FILES = quick ? 10_000 : 100_000;
 const BIG = quick ? 256 << 20 : 1 << 30;
@@ -67,7 +68,8 @@ function record(name, gitmlValue, baselineName, baselineValue, target, unit = 's
   const ratio = baselineValue === undefined ? undefined : gitmlValue / baselineValue;
   const pass = ratio === undefined ? undefined : higher ? ratio >= target : ratio <= target;
   results.push({ name, gitml: gitmlValue, baseline: baselineName, baselineValue, unit, ratio, target: `${higher ? '>=' : '<='} ${target}x`, pass, ...extra });
-  const fmt = (v) => (v === undefined ? 'absent' : unit === 'GiB/s' ? `${v.toFixed(2)} GiB/s` : unit === 'rows/s' ? `${v.toFixed(0)} rows/s` : `${v.toFixed(3)} s`);
+  const units = { 'GiB/s': (v) => `${v.toFixed(2)} GiB/s`, 'rows/s': (v) => `${v.toFixed(0)} rows/s`, s: (v) => `${v.toFixed(3)} s` };
+  const fmt = (v) => (v === undefined ? 'absent' : (units[unit] ?? ((x) => `${x.toFixed(4)} ${unit}`))(v));
   const memory = extra?.gitmlPeakMb ? `  peak ${extra.gitmlPeakMb.toFixed(0)} MB vs ${extra.baselinePeakMb.toFixed(0)} MB` : '';
   console.log(
     `${name.padEnd(44)} gitml ${fmt(gitmlValue).padStart(11)}   ${baselineName.padEnd(26)} ${fmt(baselineValue).padStart(11)}   ratio ${ratio === undefined ? '  n/a' : ratio.toFixed(2).padStart(5)}  target ${higher ? '>=' : '<='} ${target}x  ${pass === undefined ? 'baseline absent' : pass ? 'ok' : 'MISSED'}${memory}`,
@@ -240,6 +242,7 @@ try {
         record: (name, ours, baselineName, base, target, extra) => record(name, ours, baselineName, base, target, 's', false, extra),
       }),
     nn: () => benchNn({ root: ROOT, quick, record, note: (line) => console.log(line) }),
+    gbdt: () => benchGbdt({ root: ROOT, work, quick, record, note: (line) => console.log(line) }),
   };
   if (only && !groups[only]) throw new Error(`--only ${only}: the groups are ${Object.keys(groups).join(', ')}`);
   for (const [name, run] of Object.entries(groups)) if (!only || only === name) await run();

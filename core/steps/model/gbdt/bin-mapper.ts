@@ -96,7 +96,7 @@ function midpoint(a: number, b: number): number {
 
 /**
  * The rows `rows` of `x` (all when null) as bins, column-major: the bin of row `i`, feature `f` is
- * `bins[f * n + i]`. With `records`, also written into the row records (records.ts), which must be in row order. With `markMissing`, marks in `mapper.hasMissing` the features that have a
+ * `bins[f * n + i]` (in `out` when given). With `records`, also written into the row records (records.ts), which must be in row order. With `markMissing`, marks in `mapper.hasMissing` the features that have a
  * missing value here.
  */
 export function binMatrix(
@@ -105,11 +105,12 @@ export function binMatrix(
   mapper: BinMapper,
   markMissing = false,
   records?: { rec: Uint32Array; stride: number },
+  out?: Uint8Array,
 ): Uint8Array {
   const n = rows ? rows.length : x.rows;
   const cols = x.cols;
   const data = x.data;
-  const bins = new Uint8Array(n * cols);
+  const bins = out ?? new Uint8Array(n * cols);
   const rec = records?.rec;
   const stride = records?.stride ?? 0;
   const missing = mapper.missingBin;

@@ -10,7 +10,6 @@ import { binMatrix, fitBinMapper } from './bin-mapper.js';
 import { checkDataset, validationSplit } from './data.js';
 import { growTree, type GrowContext } from './grow-tree.js';
 import { HistBuilder } from './hist-builder.js';
-import { frontRecords } from './records.js';
 import { lossFor } from './loss.js';
 import { GbdtModel } from './model.js';
 import { resolveGbdtSettings, type GbdtSettings, type GbdtSettingsInput } from './settings.js';
@@ -84,7 +83,7 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
 
   function boost(): GbdtModel {
     const mapper = fitBinMapper(train.x, trainRows, settings.max_bins, binRng);
-    const bins = binMatrix(train.x, trainRows, mapper, true, hists);
+    const bins = binMatrix(train.x, trainRows, mapper, true, hists, hists.bins);
     const valBins = val && binMatrix(val.x, val.rows, mapper);
     const nVal = val ? val.y.length : 0;
 
@@ -110,12 +109,13 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
       maxLeafNodes: settings.max_leaf_nodes ?? Infinity,
       maxDepth: settings.max_depth ?? Infinity,
       hists,
+      tmp: new Int32Array(n),
     };
     const allFeatures = Int32Array.from({ length: p }, (_, i) => i);
     const nSample = Math.max(1, Math.round(settings.subsample * n));
     const nFeatures = Math.max(1, Math.round(settings.colsample * p));
-    const keep = nSample < n ? new Uint8Array(n) : null;
-    const unsampled = keep ? new Int32Array(n - nSample) : null;
+    const sampled = nSample < n ? new Int32Array(nSample) : null;
+    const unsampled = sampled ? new Int32Array(n - nSample) : null;
 
     const trees: GbdtTree[] = [];
     const history: EpochRecord[] = [];
@@ -123,16 +123,13 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
     for (let round = 0; round < settings.max_iter; round++) {
       const before = loss.gradients(raw, y, w, grad, hess, constHess);
       if (round > 0) setTrainLoss(history[round - 1]!, before.loss, before.metric);
-      if (keep) {
-        selectRows(n, nSample, keep, unsampled!, sampleRng);
-        frontRecords(hists.rec, hists.tmp, hists.stride, n, keep);
-      }
+      if (sampled) selectRows(n, sampled, unsampled!, sampleRng);
       for (let c = 0; c < k; c++) {
         const features = nFeatures < p ? chooseFeatures(p, nFeatures, sampleRng) : allFeatures;
-        const grown = growTree(ctx, c, nSample, features);
+        const grown = growTree(ctx, c, sampled, features);
         for (const leaf of grown.leaves) {
           for (let i = leaf.start; i < leaf.end; i++) {
-            const at = hists.rec[i * hists.stride + 2]! * k + c;
+            const at = hists.idx[i]! * k + c;
             raw[at] = raw[at]! + leaf.value;
           }
         }
@@ -180,15 +177,16 @@ function pick(a: Float64Array, rows: Int32Array): Float64Array {
   return out;
 }
 
-/** Marks exactly `m` of rows `0..n-1` in `keep` (selection sampling); the others go, in order, into `unsampled`. */
-function selectRows(n: number, m: number, keep: Uint8Array, unsampled: Int32Array, rng: Random): void {
-  let want = m;
+/** Exactly `sampled.length` of rows `0..n-1` in order (selection sampling), and the others into `unsampled`. */
+function selectRows(n: number, sampled: Int32Array, unsampled: Int32Array, rng: Random): void {
+  let want = sampled.length;
+  let a = 0;
   let b = 0;
   for (let i = 0; i < n; i++) {
-    const take = rng.next() * (n - i) < want;
-    keep[i] = take ? 1 : 0;
-    if (take) want--;
-    else unsampled[b++] = i;
+    if (rng.next() * (n - i) < want) {
+      sampled[a++] = i;
+      want--;
+    } else unsampled[b++] = i;
   }
 }
 

@@ -8,7 +8,7 @@ import type { HistBuilder } from './hist-builder.js';
 import { findBestSplit, MIN_HESSIAN_TO_SPLIT, type SplitInfo, type SplitRules } from './split.js';
 import type { BinnedTree } from './tree.js';
 import type { BinMapper } from './bin-mapper.js';
-import { loadGradients, partitionRecords } from './records.js';
+import { partitionRows } from './records.js';
 
 /** What stays the same across the trees of one fit, buffers included (allocated once). */
 export interface GrowContext {
@@ -19,11 +19,12 @@ export interface GrowContext {
   learningRate: number;
   maxLeafNodes: number;
   maxDepth: number;
-  /** Histograms and the row records they read. */
+  /** Histograms, the row records they read, and the row numbers `idx` each node is a range of. */
   hists: HistBuilder;
+  tmp: Int32Array;
 }
 
-/** A leaf of the tree just grown: its node, its records (positions in `ctx.hists.rec`), and what it adds to their raw score. */
+/** A leaf of the tree just grown: its node, its rows `ctx.hists.idx[start..end)`, and what it adds to their raw score. */
 export interface Leaf {
   node: number;
   start: number;
@@ -45,12 +46,20 @@ interface Grow {
 
 /**
  * Grows a tree on the gradients of raw output `output` (`ctx.hists.grads[output]`, and `hess` unless constant) over
- * the first `m` records, splitting only on `features` (sorted).
+ * rows `rows` (sorted; every row when null), splitting only on `features` (sorted).
  */
-export function growTree(ctx: GrowContext, output: number, m: number, features: Int32Array): { tree: BinnedTree; leaves: Leaf[] } {
-  const { mapper, rules, hists } = ctx;
-  const { rec, recF, stride } = hists;
-  loadGradients(rec, recF, stride, m, hists.grads[output]!, hists.hess[output]!, rules.constHess);
+export function growTree(
+  ctx: GrowContext,
+  output: number,
+  rows: Int32Array | null,
+  features: Int32Array,
+): { tree: BinnedTree; leaves: Leaf[] } {
+  const { mapper, rules, hists, n } = ctx;
+  const { recF, stride, idx } = hists;
+  hists.useGradients(output, rules.constHess);
+  const m = rows ? rows.length : n;
+  if (rows) idx.set(rows);
+  else for (let i = 0; i < n; i++) idx[i] = i;
   const constHess = rules.constHess;
   const section = rules.binStride * 3;
 
@@ -97,7 +106,8 @@ export function growTree(ctx: GrowContext, output: number, m: number, features: 
   // The root's sums.
   let G = 0;
   let H = 0;
-  for (let i = 0, at = 0; i < m; i++, at += stride) {
+  for (let i = 0; i < m; i++) {
+    const at = idx[i]! * stride;
     G += recF[at]!;
     H += constHess ? 1 : recF[at + 1]!;
   }
@@ -117,7 +127,7 @@ export function growTree(ctx: GrowContext, output: number, m: number, features: 
     for (let i = 1; i < open.length; i++) if (open[i]!.split!.gain > open[best]!.split!.gain) best = i;
     const node = open.splice(best, 1)[0]!;
     const s = node.split!;
-    const nLeft = partitionRecords(rec, hists.tmp, stride, node.start, node.end, s.feature, s.bin, s.missingLeft, mapper.missingBin);
+    const nLeft = partitionRows(idx, ctx.tmp, hists.bins, n, node.start, node.end, s.feature, s.bin, s.missingLeft, mapper.missingBin);
     const id = node.node;
     const lNode: Grow = {
       node: newNode(s.gLeft, s.hLeft, nLeft),

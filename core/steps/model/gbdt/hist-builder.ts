@@ -4,12 +4,13 @@
  * feature's sums are added by one thread, in row order, with the same kernel source, so the result is bit-identical
  * to a single-threaded fit whatever the thread count or timing.
  *
- * Memory the workers read (row records, histograms) is on SharedArrayBuffers. The workers run the
+ * Memory the workers read (row records, row numbers, histograms) is on SharedArrayBuffers. The workers run the
  * kernels' own source (`Function.prototype.toString`), so there is no separate worker file to find or bundle.
  */
 import { Worker } from 'node:worker_threads';
 import { histAll, histAllConst, histSome, histSomeConst } from './histogram.js';
-import { newRecords, recordStride } from './records.js';
+import { loadGradients } from './records.js';
+import { recordStride } from './records.js';
 
 /** Cells (rows x features) below which a histogram is built on this thread alone: waking workers costs more. */
 const PARALLEL_MIN_CELLS = 200_000;
@@ -23,10 +24,14 @@ const SLOT = 4;
 const START = 5;
 const END = 6;
 const CONST = 8;
-const SOME = 9;
+const MODE = 9; // MODE_ALL or MODE_SOME
 const NF = 10;
 const QUIT = 11;
 const DEAD = 12;
+const WORKER_CHUNKS = 13; // chunks the workers did, for tests and measurements
+
+const MODE_ALL = 0;
+const MODE_SOME = 1;
 
 interface Shared {
   ctl: Int32Array;
@@ -38,6 +43,7 @@ interface Shared {
   nw: number;
   p: number;
   section: number;
+  idx: Int32Array;
   feats: Int32Array;
   at: Int32Array;
   store: ArrayBufferLike;
@@ -51,7 +57,12 @@ interface Kernels {
   someConst: typeof histSomeConst;
 }
 
-const KERNELS: Kernels = { all: histAll, allConst: histAllConst, some: histSome, someConst: histSomeConst };
+const KERNELS: Kernels = {
+  all: histAll,
+  allConst: histAllConst,
+  some: histSome,
+  someConst: histSomeConst,
+};
 
 export interface HistBuilderOptions {
   n: number;
@@ -68,12 +79,14 @@ export interface HistBuilderOptions {
 }
 
 export class HistBuilder {
-  /** Row records (records.ts): `binMatrix` fills the bins, `loadGradients` the gradients, splits reorder them. */
+  /** Row records (records.ts): `binMatrix` fills the bins, `loadGradients` the gradients. */
   readonly rec: Uint32Array;
   readonly recF: Float32Array;
-  /** Room for one side of a partition. */
-  readonly tmp: Uint32Array;
   readonly stride: number;
+  /** Row numbers, partitioned node by node: a node is a range of it. */
+  readonly idx: Int32Array;
+  /** Column-major bins: feature `f` of row `r` is `bins[f * n + r]`; `binMatrix` fills them, partitions read them. */
+  readonly bins: Uint8Array;
   /** Gradients and hessians per raw output, as the loss computes them. */
   readonly grads: Float32Array[];
   readonly hess: Float32Array[];
@@ -91,9 +104,10 @@ export class HistBuilder {
     const histLen = o.p * o.section;
     const nw = (o.p + 3) >> 2;
     this.stride = recordStride(o.p);
-    this.rec = newRecords(o.n, this.stride, parallel);
+    this.rec = new Uint32Array(alloc(o.n * this.stride * 4));
     this.recF = new Float32Array(this.rec.buffer);
-    this.tmp = new Uint32Array(o.n * this.stride);
+    this.idx = new Int32Array(alloc(o.n * 4));
+    this.bins = new Uint8Array(o.n * o.p);
     this.grads = Array.from({ length: o.outputs }, () => new Float32Array(o.n));
     this.hess = Array.from({ length: o.outputs }, () => new Float32Array(o.constHess ? 0 : o.n));
     const store = parallel ? new SharedArrayBuffer(o.slots! * histLen * 8) : new ArrayBuffer(0);
@@ -108,6 +122,7 @@ export class HistBuilder {
       nw,
       p: o.p,
       section: o.section,
+      idx: this.idx,
       feats: new Int32Array(alloc(o.p * 4)),
       at: new Int32Array(alloc(o.p * 4)),
       store,
@@ -126,6 +141,11 @@ ${runChunks}
         this.workers.push(worker);
       }
     }
+  }
+
+  /** The gradients of raw output `output` are the ones the next histograms sum. */
+  useGradients(output: number, constHess: boolean): void {
+    loadGradients(this.recF, this.stride, this.grads[output]!, this.hess[output]!, constHess);
   }
 
   /** The features the next histograms cover (sorted). */
@@ -157,25 +177,25 @@ ${runChunks}
     this.free.push(slot);
   }
 
-  /** Adds records `start..end-1` into histogram `slot`. */
+  /** Adds rows `idx[start..end)` into histogram `slot`. */
   build(slot: number, constHess: boolean, start: number, end: number): void {
     const s = this.shared;
     const ctl = s.ctl;
     const chunks = ctl[CHUNKS]!;
-    const some = this.nf < s.p;
+    const mode = this.nf < s.p ? MODE_SOME : MODE_ALL;
     ctl[SLOT] = slot;
     ctl[START] = start;
     ctl[END] = end;
     ctl[CONST] = constHess ? 1 : 0;
-    ctl[SOME] = some ? 1 : 0;
+    ctl[MODE] = mode;
     ctl[NF] = this.nf;
     if (this.workers.length === 0 || slot >= this.sharedSlots || (end - start) * this.nf < PARALLEL_MIN_CELLS) {
       const hist = this.views[slot]!;
-      if (some) {
-        if (constHess) histSomeConst(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, start, end);
-        else histSome(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, start, end);
-      } else if (constHess) histAllConst(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, start, end);
-      else histAll(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, start, end);
+      if (mode === MODE_SOME) {
+        if (constHess) histSomeConst(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, s.idx, start, end);
+        else histSome(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, s.idx, start, end);
+      } else if (constHess) histAllConst(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
+      else histAll(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
       return;
     }
     // Parameters first, then the counters, then the job number: a worker that sees the new job sees all of it.
@@ -183,11 +203,16 @@ ${runChunks}
     Atomics.store(ctl, NEXT, 0);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
-    runChunks(s, KERNELS);
+    runChunks(s, KERNELS, false);
     for (let done = Atomics.load(ctl, DONE); done < chunks; done = Atomics.load(ctl, DONE)) {
       if (Atomics.load(ctl, DEAD)) throw new Error('a gbdt histogram worker thread stopped; rerun with threads: 1');
       Atomics.wait(ctl, DONE, done, 1000);
     }
+  }
+
+  /** Chunks of histograms the worker threads have built so far. */
+  workerChunks(): number {
+    return Atomics.load(this.shared.ctl, WORKER_CHUNKS);
   }
 
   /** Lets the workers end. */
@@ -205,7 +230,7 @@ ${runChunks}
  * Claims chunks of the current job until none is left. Runs in the workers from its source text: it uses only its
  * arguments and globals, and its control-word indices are literals (SEQ.. above).
  */
-function runChunks(d: Shared, k: Kernels): void {
+function runChunks(d: Shared, k: Kernels, worker: boolean): void {
   const ctl = d.ctl;
   const chunks = ctl[3]!;
   for (;;) {
@@ -215,19 +240,20 @@ function runChunks(d: Shared, k: Kernels): void {
     const slot = ctl[4]!;
     const start = ctl[5]!;
     const end = ctl[6]!;
-    const some = ctl[9] === 1;
-    // A column sample is cut by position in its list; all features by word, so each chunk starts on a word.
-    const units = some ? ctl[10]! : d.nw;
+    const mode = ctl[9]!;
+    // A feature list is cut by position in it; all features by word, so each chunk starts on a word.
+    const units = mode === 0 ? d.nw : ctl[10]!;
     const a = Math.floor((c * units) / chunks);
     const b = Math.floor(((c + 1) * units) / chunks);
     if (a < b) {
       const hist = new Float64Array(d.store, slot * d.histLen * 8, d.histLen);
-      if (some) {
-        if (ctl[8] === 1) k.someConst(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, start, end);
-        else k.some(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, start, end);
-      } else if (ctl[8] === 1) k.allConst(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), start, end);
-      else k.all(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), start, end);
+      if (mode === 1) {
+        if (ctl[8] === 1) k.someConst(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, d.idx, start, end);
+        else k.some(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, d.idx, start, end);
+      } else if (ctl[8] === 1) k.allConst(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
+      else k.all(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
     }
+    if (worker) Atomics.add(ctl, 13, 1);
     Atomics.add(ctl, 2, 1);
     Atomics.notify(ctl, 2);
   }
@@ -242,7 +268,7 @@ function workerLoop(d: Shared, k: Kernels): void {
       Atomics.wait(ctl, 0, seen);
       seen = Atomics.load(ctl, 0);
       if (Atomics.load(ctl, 11) === 1) return;
-      runChunks(d, k);
+      runChunks(d, k, true);
     }
   } finally {
     if (Atomics.load(ctl, 11) !== 1) {

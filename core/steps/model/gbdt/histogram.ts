@@ -3,15 +3,15 @@
  * and the row count: `hist[f * section + bin * 3 + {0, 1, 2}]`. With a constant hessian the hessian sums are left at
  * 0 and the count stands for them.
  *
- * Kernels read row records (records.ts) of the node, which lie together: positions `start..end-1`. A node's rows are
- * one sequential read whatever its depth, one load brings four bins, and four features per step give the CPU
- * independent updates to overlap. Measured on 1M x 20, this is 2-3x faster than a pass per column over the rows of
- * a node through a list of row numbers (each deep node's row a cache miss per feature). Each kernel sees one shape of arguments, so the
+ * Kernels read the row records (records.ts) of the node's rows `idx[start..end)`: a row costs one cache line however
+ * scattered the node's rows are (separate gradient arrays and column-major bins cost a miss per array and feature in
+ * deep nodes), one load brings four bins, and four features per step give the CPU independent updates to overlap.
+ * Measured on 1M x 20, this is 2-3x faster than a pass per column over the node's rows. Each kernel sees one shape of arguments, so the
  * engine keeps it monomorphic, and uses nothing but its arguments: worker threads run the same source
  * (hist-builder.ts), so a feature's sums are the same whichever thread adds them.
  */
 
-/** Features `f0..f1-1` (`f0` a multiple of 4), records `start..end-1`. */
+/** Features `f0..f1-1` (`f0` a multiple of 4), rows `idx[start..end)`. */
 export function histAll(
   hist: Float64Array,
   section: number,
@@ -20,6 +20,7 @@ export function histAll(
   stride: number,
   f0: number,
   f1: number,
+  idx: Int32Array,
   start: number,
   end: number,
 ): void {
@@ -29,13 +30,13 @@ export function histAll(
   const s3 = 3 * section;
   const s4 = 4 * section;
   for (let i = start; i < end; i++) {
-    const base = i * stride;
+    const base = idx[i]! * stride;
     const gi = recF[base]!;
     const hi = recF[base + 1]!;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
-      const w = rec[base + 3 + (k >> 2)]!;
+      const w = rec[base + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -54,7 +55,7 @@ export function histAll(
       hist[b3 + 2] = hist[b3 + 2]! + 1;
     }
     if (k < f1) {
-      for (let w = rec[base + 3 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
         hist[b + 1] = hist[b + 1]! + hi;
@@ -73,6 +74,7 @@ export function histAllConst(
   stride: number,
   f0: number,
   f1: number,
+  idx: Int32Array,
   start: number,
   end: number,
 ): void {
@@ -82,12 +84,12 @@ export function histAllConst(
   const s3 = 3 * section;
   const s4 = 4 * section;
   for (let i = start; i < end; i++) {
-    const base = i * stride;
+    const base = idx[i]! * stride;
     const gi = recF[base]!;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
-      const w = rec[base + 3 + (k >> 2)]!;
+      const w = rec[base + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -102,7 +104,7 @@ export function histAllConst(
       hist[b3 + 2] = hist[b3 + 2]! + 1;
     }
     if (k < f1) {
-      for (let w = rec[base + 3 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
         hist[b + 2] = hist[b + 2]! + 1;
@@ -124,16 +126,17 @@ export function histSome(
   rec: Uint32Array,
   recF: Float32Array,
   stride: number,
+  idx: Int32Array,
   start: number,
   end: number,
 ): void {
   for (let i = start; i < end; i++) {
-    const base = i * stride;
+    const base = idx[i]! * stride;
     const gi = recF[base]!;
     const hi = recF[base + 1]!;
     for (let k = k0; k < k1; k++) {
       const f = features[k]!;
-      const b = at[k]! + ((rec[base + 3 + (f >> 2)]! >>> ((f & 3) << 3)) & 255) * 3;
+      const b = at[k]! + ((rec[base + 2 + (f >> 2)]! >>> ((f & 3) << 3)) & 255) * 3;
       hist[b] = hist[b]! + gi;
       hist[b + 1] = hist[b + 1]! + hi;
       hist[b + 2] = hist[b + 2]! + 1;
@@ -151,15 +154,16 @@ export function histSomeConst(
   rec: Uint32Array,
   recF: Float32Array,
   stride: number,
+  idx: Int32Array,
   start: number,
   end: number,
 ): void {
   for (let i = start; i < end; i++) {
-    const base = i * stride;
+    const base = idx[i]! * stride;
     const gi = recF[base]!;
     for (let k = k0; k < k1; k++) {
       const f = features[k]!;
-      const b = at[k]! + ((rec[base + 3 + (f >> 2)]! >>> ((f & 3) << 3)) & 255) * 3;
+      const b = at[k]! + ((rec[base + 2 + (f >> 2)]! >>> ((f & 3) << 3)) & 255) * 3;
       hist[b] = hist[b]! + gi;
       hist[b + 2] = hist[b + 2]! + 1;
     }
