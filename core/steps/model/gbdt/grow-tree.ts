@@ -55,7 +55,7 @@ export function growTree(
   features: Int32Array,
 ): { tree: BinnedTree; leaves: Leaf[] } {
   const { mapper, rules, hists, n } = ctx;
-  const { recF, stride, idx } = hists;
+  const { idx } = hists;
   hists.useGradients(output, rules.constHess);
   const m = rows ? rows.length : n;
   if (rows) idx.set(rows);
@@ -103,13 +103,20 @@ export function growTree(
   const splittable = (node: Grow): boolean =>
     node.end - node.start >= 2 * rules.minSamplesLeaf && node.depth < ctx.maxDepth && node.H >= 2 * MIN_HESSIAN_TO_SPLIT;
 
-  // The root's sums.
+  // The root's sums, in row order, from the gradient arrays (the same values as the records, read contiguously).
+  const g = hists.grads[output]!;
+  const h = hists.hess[output]!;
   let G = 0;
   let H = 0;
-  for (let i = 0; i < m; i++) {
-    const at = idx[i]! * stride;
-    G += recF[at]!;
-    H += constHess ? 1 : recF[at + 1]!;
+  if (constHess) {
+    for (let i = 0; i < m; i++) G += g[idx[i]!]!;
+    H = m;
+  } else {
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      G += g[r]!;
+      H += h[r]!;
+    }
   }
   const root: Grow = { node: newNode(G, H, m), start: 0, end: m, depth: 0, G, H, hist: -1, split: null };
   const open: Grow[] = [];
