@@ -8,7 +8,14 @@
  * kernels' own source (`Function.prototype.toString`), so there is no separate worker file to find or bundle.
  */
 import { Worker } from 'node:worker_threads';
-import { histAll, histAllConst, histSome, histSomeConst } from './histogram.js';
+import {
+  histAll,
+  histAllConst,
+  histAllConstUncounted,
+  histAllUncounted,
+  histSome,
+  histSomeConst,
+} from './histogram.js';
 import { loadGradients } from './records.js';
 import { recordStride } from './records.js';
 
@@ -23,6 +30,7 @@ const CHUNKS = 3;
 const SLOT = 4;
 const START = 5;
 const END = 6;
+const UNCOUNTED = 7; // 1: the counts are known, sum gradients (and hessians) only
 const CONST = 8;
 const MODE = 9; // MODE_ALL or MODE_SOME
 const NF = 10;
@@ -55,6 +63,8 @@ interface Kernels {
   allConst: typeof histAllConst;
   some: typeof histSome;
   someConst: typeof histSomeConst;
+  allUncounted: typeof histAllUncounted;
+  allConstUncounted: typeof histAllConstUncounted;
 }
 
 const KERNELS: Kernels = {
@@ -62,6 +72,8 @@ const KERNELS: Kernels = {
   allConst: histAllConst,
   some: histSome,
   someConst: histSomeConst,
+  allUncounted: histAllUncounted,
+  allConstUncounted: histAllConstUncounted,
 };
 
 export interface HistBuilderOptions {
@@ -97,6 +109,13 @@ export class HistBuilder {
   /** Slots below this are on shared memory (the workers can fill them). */
   private readonly sharedSlots: number;
   private nf: number;
+  private readonly n: number;
+  /**
+   * Per feature and bin, the count of every row (`p` sections of `section / 3`), taken from the first histogram
+   * built over all `n` rows: the bins do not change once histograms are built, so later ones (the root of each
+   * tree when every row is fitted) need not count again.
+   */
+  private allCounts: Float64Array | null = null;
 
   constructor(o: HistBuilderOptions) {
     const parallel = o.threads > 1 && o.slots !== null;
@@ -130,9 +149,11 @@ export class HistBuilder {
     };
     this.shared.ctl[CHUNKS] = Math.max(4, 2 * o.threads);
     this.nf = o.p;
+    this.n = o.n;
     this.setFeatures(Int32Array.from({ length: o.p }, (_, i) => i));
     if (parallel) {
-      const source = `const k = { all: ${histAll}, allConst: ${histAllConst}, some: ${histSome}, someConst: ${histSomeConst} };
+      const source = `const k = { all: ${histAll}, allConst: ${histAllConst}, some: ${histSome}, someConst: ${histSomeConst},
+  allUncounted: ${histAllUncounted}, allConstUncounted: ${histAllConstUncounted} };
 ${runChunks}
 (${workerLoop})(require('node:worker_threads').workerData, k);`;
       for (let t = 1; t < o.threads; t++) {
@@ -180,6 +201,22 @@ ${runChunks}
   /** Adds rows `idx[start..end)` into histogram `slot`. */
   build(slot: number, constHess: boolean, start: number, end: number): void {
     const s = this.shared;
+    const every = start === 0 && end === this.n && this.nf === s.p;
+    const known = every ? this.allCounts : null;
+    this.sum(slot, constHess, start, end, known !== null);
+    if (!every) return;
+    const hist = this.views[slot]!;
+    const bins = s.section / 3;
+    if (known) for (let b = 0; b < known.length; b++) hist[3 * b + 2] = known[b]!;
+    else {
+      const counts = new Float64Array(s.p * bins);
+      for (let b = 0; b < counts.length; b++) counts[b] = hist[3 * b + 2]!;
+      this.allCounts = counts;
+    }
+  }
+
+  private sum(slot: number, constHess: boolean, start: number, end: number, uncounted: boolean): void {
+    const s = this.shared;
     const ctl = s.ctl;
     const chunks = ctl[CHUNKS]!;
     const mode = this.nf < s.p ? MODE_SOME : MODE_ALL;
@@ -187,6 +224,7 @@ ${runChunks}
     ctl[START] = start;
     ctl[END] = end;
     ctl[CONST] = constHess ? 1 : 0;
+    ctl[UNCOUNTED] = uncounted ? 1 : 0;
     ctl[MODE] = mode;
     ctl[NF] = this.nf;
     if (this.workers.length === 0 || slot >= this.sharedSlots || (end - start) * this.nf < PARALLEL_MIN_CELLS) {
@@ -194,6 +232,9 @@ ${runChunks}
       if (mode === MODE_SOME) {
         if (constHess) histSomeConst(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, s.idx, start, end);
         else histSome(hist, s.at, s.feats, 0, this.nf, s.rec, s.recF, s.stride, s.idx, start, end);
+      } else if (uncounted) {
+        if (constHess) histAllConstUncounted(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
+        else histAllUncounted(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
       } else if (constHess) histAllConst(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
       else histAll(hist, s.section, s.rec, s.recF, s.stride, 0, s.p, s.idx, start, end);
       return;
@@ -250,6 +291,11 @@ function runChunks(d: Shared, k: Kernels, worker: boolean): void {
       if (mode === 1) {
         if (ctl[8] === 1) k.someConst(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, d.idx, start, end);
         else k.some(hist, d.at, d.feats, a, b, d.rec, d.recF, d.stride, d.idx, start, end);
+      } else if (ctl[7] === 1) {
+        const f0 = 4 * a;
+        const f1 = Math.min(d.p, 4 * b);
+        if (ctl[8] === 1) k.allConstUncounted(hist, d.section, d.rec, d.recF, d.stride, f0, f1, d.idx, start, end);
+        else k.allUncounted(hist, d.section, d.rec, d.recF, d.stride, f0, f1, d.idx, start, end);
       } else if (ctl[8] === 1) k.allConst(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
       else k.all(hist, d.section, d.rec, d.recF, d.stride, 4 * a, Math.min(d.p, 4 * b), d.idx, start, end);
     }

@@ -177,3 +177,98 @@ export function histSubtract(big: Float64Array, small: Float64Array, features: I
     for (let i = at, end = at + section; i < end; i++) big[i] = big[i]! - small[i]!;
   }
 }
+
+/**
+ * `histAll` without the counts, for a node whose counts are known already: the root, when every row is fitted, has
+ * the same counts each tree (hist-builder.ts keeps them). One add fewer per feature and row.
+ */
+export function histAllUncounted(
+  hist: Float64Array,
+  section: number,
+  rec: Uint32Array,
+  recF: Float32Array,
+  stride: number,
+  f0: number,
+  f1: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+): void {
+  const full = f0 + ((f1 - f0) & ~3);
+  const s1 = section;
+  const s2 = 2 * section;
+  const s3 = 3 * section;
+  const s4 = 4 * section;
+  for (let i = start; i < end; i++) {
+    const base = idx[i]! * stride;
+    const gi = recF[base]!;
+    const hi = recF[base + 1]!;
+    let k = f0;
+    let a = f0 * section;
+    for (; k < full; k += 4, a += s4) {
+      const w = rec[base + 2 + (k >> 2)]!;
+      const b0 = a + (w & 255) * 3;
+      const b1 = a + s1 + ((w >>> 8) & 255) * 3;
+      const b2 = a + s2 + ((w >>> 16) & 255) * 3;
+      const b3 = a + s3 + (w >>> 24) * 3;
+      hist[b0] = hist[b0]! + gi;
+      hist[b0 + 1] = hist[b0 + 1]! + hi;
+      hist[b1] = hist[b1]! + gi;
+      hist[b1 + 1] = hist[b1 + 1]! + hi;
+      hist[b2] = hist[b2]! + gi;
+      hist[b2 + 1] = hist[b2 + 1]! + hi;
+      hist[b3] = hist[b3]! + gi;
+      hist[b3 + 1] = hist[b3 + 1]! + hi;
+    }
+    if (k < f1) {
+      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+        const b = a + (w & 255) * 3;
+        hist[b] = hist[b]! + gi;
+        hist[b + 1] = hist[b + 1]! + hi;
+      }
+    }
+  }
+}
+
+/** `histAllUncounted` with a constant hessian: the gradient sums alone. */
+export function histAllConstUncounted(
+  hist: Float64Array,
+  section: number,
+  rec: Uint32Array,
+  recF: Float32Array,
+  stride: number,
+  f0: number,
+  f1: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+): void {
+  const full = f0 + ((f1 - f0) & ~3);
+  const s1 = section;
+  const s2 = 2 * section;
+  const s3 = 3 * section;
+  const s4 = 4 * section;
+  for (let i = start; i < end; i++) {
+    const base = idx[i]! * stride;
+    const gi = recF[base]!;
+    let k = f0;
+    let a = f0 * section;
+    for (; k < full; k += 4, a += s4) {
+      const w = rec[base + 2 + (k >> 2)]!;
+      const b0 = a + (w & 255) * 3;
+      const b1 = a + s1 + ((w >>> 8) & 255) * 3;
+      const b2 = a + s2 + ((w >>> 16) & 255) * 3;
+      const b3 = a + s3 + (w >>> 24) * 3;
+      hist[b0] = hist[b0]! + gi;
+      hist[b1] = hist[b1]! + gi;
+      hist[b2] = hist[b2]! + gi;
+      hist[b3] = hist[b3]! + gi;
+    }
+    if (k < f1) {
+      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+        const b = a + (w & 255) * 3;
+        hist[b] = hist[b]! + gi;
+      }
+    }
+  }
+}
