@@ -46,16 +46,20 @@ export function fitBinMapper(x: Matrix, rows: Int32Array | null, maxBins: number
   const cols = x.cols;
   const data = x.data;
   const m = sample ? sample.length : n;
-  const values = new Float64Array(m);
+  // The finite values of each feature, gathered a row at a time (one pass over the sampled rows, not one per feature).
+  const columns = new Float64Array(m * cols);
+  const counts = new Int32Array(cols);
+  for (let i = 0; i < m; i++) {
+    const at = (sample ? sample[i]! : i) * cols;
+    for (let f = 0; f < cols; f++) {
+      const v = data[at + f]!;
+      if (Number.isFinite(v)) columns[f * m + counts[f]!++] = v;
+    }
+  }
   const thresholds: Float64Array[] = [];
   const nonMissingBins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) {
-    let k = 0;
-    for (let i = 0; i < m; i++) {
-      const v = data[(sample ? sample[i]! : i) * cols + f]!;
-      if (Number.isFinite(v)) values[k++] = v;
-    }
-    const t = thresholdsOf(values.subarray(0, k).sort(), maxBins);
+    const t = thresholdsOf(columns.subarray(f * m, f * m + counts[f]!).sort(), maxBins);
     thresholds.push(t);
     nonMissingBins[f] = t.length + 1;
   }
