@@ -11,7 +11,11 @@
  * (hist-builder.ts), so a feature's sums are the same whichever thread adds them.
  */
 
-/** Features `f0..f1-1` (`f0` a multiple of 4), rows `idx[start..end)`. */
+/**
+ * Features `f0..f1-1` (`f0` a multiple of 4), rows `idx[start..end)`, two rows a step: the second row's adds come after
+ * the first's, so each bin still sums its rows in row order. An odd last row is paired with itself adding zeros
+ * (`x + 0` is `x`: sums that start at +0 are never -0), so the sums are the same bits as one row at a time.
+ */
 export function histAll(
   hist: Float64Array,
   section: number,
@@ -29,14 +33,20 @@ export function histAll(
   const s2 = 2 * section;
   const s3 = 3 * section;
   const s4 = 4 * section;
-  for (let i = start; i < end; i++) {
+  for (let i = start; i < end; i += 2) {
+    const pair = i + 1 < end;
     const base = idx[i]! * stride;
+    const base2 = pair ? idx[i + 1]! * stride : base;
     const gi = recF[base]!;
+    const gj = pair ? recF[base2]! : 0;
     const hi = recF[base + 1]!;
+    const hj = pair ? recF[base2 + 1]! : 0;
+    const cj = pair ? 1 : 0;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
       const w = rec[base + 2 + (k >> 2)]!;
+      const v = rec[base2 + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -53,13 +63,35 @@ export function histAll(
       hist[b3] = hist[b3]! + gi;
       hist[b3 + 1] = hist[b3 + 1]! + hi;
       hist[b3 + 2] = hist[b3 + 2]! + 1;
+      const c0 = a + (v & 255) * 3;
+      const c1 = a + s1 + ((v >>> 8) & 255) * 3;
+      const c2 = a + s2 + ((v >>> 16) & 255) * 3;
+      const c3 = a + s3 + (v >>> 24) * 3;
+      hist[c0] = hist[c0]! + gj;
+      hist[c0 + 1] = hist[c0 + 1]! + hj;
+      hist[c0 + 2] = hist[c0 + 2]! + cj;
+      hist[c1] = hist[c1]! + gj;
+      hist[c1 + 1] = hist[c1 + 1]! + hj;
+      hist[c1 + 2] = hist[c1 + 2]! + cj;
+      hist[c2] = hist[c2]! + gj;
+      hist[c2 + 1] = hist[c2 + 1]! + hj;
+      hist[c2 + 2] = hist[c2 + 2]! + cj;
+      hist[c3] = hist[c3]! + gj;
+      hist[c3 + 1] = hist[c3 + 1]! + hj;
+      hist[c3 + 2] = hist[c3 + 2]! + cj;
     }
     if (k < f1) {
-      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      let w = rec[base + 2 + (k >> 2)]!;
+      let v = rec[base2 + 2 + (k >> 2)]!;
+      for (; k < f1; k++, a += s1, w >>>= 8, v >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
         hist[b + 1] = hist[b + 1]! + hi;
         hist[b + 2] = hist[b + 2]! + 1;
+        const c = a + (v & 255) * 3;
+        hist[c] = hist[c]! + gj;
+        hist[c + 1] = hist[c + 1]! + hj;
+        hist[c + 2] = hist[c + 2]! + cj;
       }
     }
   }
@@ -83,13 +115,18 @@ export function histAllConst(
   const s2 = 2 * section;
   const s3 = 3 * section;
   const s4 = 4 * section;
-  for (let i = start; i < end; i++) {
+  for (let i = start; i < end; i += 2) {
+    const pair = i + 1 < end;
     const base = idx[i]! * stride;
+    const base2 = pair ? idx[i + 1]! * stride : base;
     const gi = recF[base]!;
+    const gj = pair ? recF[base2]! : 0;
+    const cj = pair ? 1 : 0;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
       const w = rec[base + 2 + (k >> 2)]!;
+      const v = rec[base2 + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -102,12 +139,29 @@ export function histAllConst(
       hist[b2 + 2] = hist[b2 + 2]! + 1;
       hist[b3] = hist[b3]! + gi;
       hist[b3 + 2] = hist[b3 + 2]! + 1;
+      const c0 = a + (v & 255) * 3;
+      const c1 = a + s1 + ((v >>> 8) & 255) * 3;
+      const c2 = a + s2 + ((v >>> 16) & 255) * 3;
+      const c3 = a + s3 + (v >>> 24) * 3;
+      hist[c0] = hist[c0]! + gj;
+      hist[c0 + 2] = hist[c0 + 2]! + cj;
+      hist[c1] = hist[c1]! + gj;
+      hist[c1 + 2] = hist[c1 + 2]! + cj;
+      hist[c2] = hist[c2]! + gj;
+      hist[c2 + 2] = hist[c2 + 2]! + cj;
+      hist[c3] = hist[c3]! + gj;
+      hist[c3 + 2] = hist[c3 + 2]! + cj;
     }
     if (k < f1) {
-      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      let w = rec[base + 2 + (k >> 2)]!;
+      let v = rec[base2 + 2 + (k >> 2)]!;
+      for (; k < f1; k++, a += s1, w >>>= 8, v >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
         hist[b + 2] = hist[b + 2]! + 1;
+        const c = a + (v & 255) * 3;
+        hist[c] = hist[c]! + gj;
+        hist[c + 2] = hist[c + 2]! + cj;
       }
     }
   }
@@ -199,14 +253,19 @@ export function histAllUncounted(
   const s2 = 2 * section;
   const s3 = 3 * section;
   const s4 = 4 * section;
-  for (let i = start; i < end; i++) {
+  for (let i = start; i < end; i += 2) {
+    const pair = i + 1 < end;
     const base = idx[i]! * stride;
+    const base2 = pair ? idx[i + 1]! * stride : base;
     const gi = recF[base]!;
+    const gj = pair ? recF[base2]! : 0;
     const hi = recF[base + 1]!;
+    const hj = pair ? recF[base2 + 1]! : 0;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
       const w = rec[base + 2 + (k >> 2)]!;
+      const v = rec[base2 + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -219,12 +278,29 @@ export function histAllUncounted(
       hist[b2 + 1] = hist[b2 + 1]! + hi;
       hist[b3] = hist[b3]! + gi;
       hist[b3 + 1] = hist[b3 + 1]! + hi;
+      const c0 = a + (v & 255) * 3;
+      const c1 = a + s1 + ((v >>> 8) & 255) * 3;
+      const c2 = a + s2 + ((v >>> 16) & 255) * 3;
+      const c3 = a + s3 + (v >>> 24) * 3;
+      hist[c0] = hist[c0]! + gj;
+      hist[c0 + 1] = hist[c0 + 1]! + hj;
+      hist[c1] = hist[c1]! + gj;
+      hist[c1 + 1] = hist[c1 + 1]! + hj;
+      hist[c2] = hist[c2]! + gj;
+      hist[c2 + 1] = hist[c2 + 1]! + hj;
+      hist[c3] = hist[c3]! + gj;
+      hist[c3 + 1] = hist[c3 + 1]! + hj;
     }
     if (k < f1) {
-      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      let w = rec[base + 2 + (k >> 2)]!;
+      let v = rec[base2 + 2 + (k >> 2)]!;
+      for (; k < f1; k++, a += s1, w >>>= 8, v >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
         hist[b + 1] = hist[b + 1]! + hi;
+        const c = a + (v & 255) * 3;
+        hist[c] = hist[c]! + gj;
+        hist[c + 1] = hist[c + 1]! + hj;
       }
     }
   }
@@ -248,13 +324,17 @@ export function histAllConstUncounted(
   const s2 = 2 * section;
   const s3 = 3 * section;
   const s4 = 4 * section;
-  for (let i = start; i < end; i++) {
+  for (let i = start; i < end; i += 2) {
+    const pair = i + 1 < end;
     const base = idx[i]! * stride;
+    const base2 = pair ? idx[i + 1]! * stride : base;
     const gi = recF[base]!;
+    const gj = pair ? recF[base2]! : 0;
     let k = f0;
     let a = f0 * section;
     for (; k < full; k += 4, a += s4) {
       const w = rec[base + 2 + (k >> 2)]!;
+      const v = rec[base2 + 2 + (k >> 2)]!;
       const b0 = a + (w & 255) * 3;
       const b1 = a + s1 + ((w >>> 8) & 255) * 3;
       const b2 = a + s2 + ((w >>> 16) & 255) * 3;
@@ -263,11 +343,23 @@ export function histAllConstUncounted(
       hist[b1] = hist[b1]! + gi;
       hist[b2] = hist[b2]! + gi;
       hist[b3] = hist[b3]! + gi;
+      const c0 = a + (v & 255) * 3;
+      const c1 = a + s1 + ((v >>> 8) & 255) * 3;
+      const c2 = a + s2 + ((v >>> 16) & 255) * 3;
+      const c3 = a + s3 + (v >>> 24) * 3;
+      hist[c0] = hist[c0]! + gj;
+      hist[c1] = hist[c1]! + gj;
+      hist[c2] = hist[c2]! + gj;
+      hist[c3] = hist[c3]! + gj;
     }
     if (k < f1) {
-      for (let w = rec[base + 2 + (k >> 2)]!; k < f1; k++, a += s1, w >>>= 8) {
+      let w = rec[base + 2 + (k >> 2)]!;
+      let v = rec[base2 + 2 + (k >> 2)]!;
+      for (; k < f1; k++, a += s1, w >>>= 8, v >>>= 8) {
         const b = a + (w & 255) * 3;
         hist[b] = hist[b]! + gi;
+        const c = a + (v & 255) * 3;
+        hist[c] = hist[c]! + gj;
       }
     }
   }
