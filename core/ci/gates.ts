@@ -1,4 +1,4 @@
-import type { Direction } from '../diff/diff.js';
+import { directionOf, type Direction } from '../diff/diff.js';
 import type { FlatFiles, RevisionState } from '../diff/state.js';
 import type { GateSpec } from '../pipeline/types.js';
 
@@ -80,7 +80,7 @@ export function evaluateRevisionGates(base: RevisionState, head: RevisionState):
   const out = (file: string) => head.metricOuts.get(file) ?? base.metricOuts.get(file);
   return evaluateGates({
     gates: head.pipeline?.gates ?? [],
-    direction: (file, key) => out(file)?.better?.[key],
+    direction: (file, key) => directionOf(out(file)?.better, key),
     head: head.metrics,
     base: base.metrics,
     headErrors: head.metricErrors,

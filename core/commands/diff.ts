@@ -1,5 +1,5 @@
 import { Cache } from '../cache/cache.js';
-import { diffOutputs, diffStages, diffValues, outputsOf, type OutputDiff, type StageDiff, type ValueDiff } from '../diff/diff.js';
+import { directionOf, diffOutputs, diffStages, diffValues, outputsOf, type OutputDiff, type StageDiff, type ValueDiff } from '../diff/diff.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
 import { openRepo, openSnapshot, WORKSPACE, type Repo, type Revision } from '../git/revision.js';
 import { lockEntry } from '../lockfile/entry.js';
@@ -55,7 +55,7 @@ function metricRows(a: RevisionState, b: RevisionState, all?: boolean): ValueDif
   const out = (file: string) => b.metricOuts.get(file) ?? a.metricOuts.get(file);
   return diffValues(a.metrics, b.metrics, {
     all,
-    better: (file, key) => out(file)?.better?.[key],
+    better: (file, key) => directionOf(out(file)?.better, key),
     precision: (file) => out(file)?.precision,
   });
 }

@@ -2,7 +2,8 @@ import type { Lockfile, LockEntry, StageLock } from '../lockfile/lockfile.js';
 import { compareStrings, jsonEqual } from '../util/canonical.js';
 import type { FlatFiles } from './state.js';
 
-export type Direction = 'higher' | 'lower';
+export { directionOf, type Direction } from '../pipeline/direction.js';
+import type { Direction } from '../pipeline/direction.js';
 export type Verdict = 'better' | 'worse' | 'same';
 
 /** One key compared between two revisions. `old`/`new` are absent where the key (or its file) is missing. */

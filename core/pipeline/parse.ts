@@ -1,4 +1,5 @@
 import type { Problem } from '../errors.js';
+import { directionOf } from './direction.js';
 import { compareStrings } from '../util/canonical.js';
 import { reservedReason, workspacePath } from '../util/paths.js';
 import { interpolate, InterpolationError, type Scopes } from './interpolate.js';
@@ -340,7 +341,7 @@ class Context {
       }
       let maxDrop: GateSpec['maxDrop'];
       if (g.max_drop !== undefined) {
-        if (!out.better?.[key]) {
+        if (!directionOf(out.better, key)) {
           this.problem(
             [...where, 'max_drop'],
             `\`max_drop\` needs to know which way \`${key}\` is better; declare \`better: {${key}: higher}\` (or \`lower\`) on \`${file}\` under the stage's \`metrics:\``,

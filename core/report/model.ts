@@ -1,8 +1,8 @@
 import { evaluateRevisionGates, type GateResult } from '../ci/gates.js';
-import { diffOutputs, diffValues, outputsOf, type Direction, type Verdict } from '../diff/diff.js';
+import { diffOutputs, diffValues, directionOf, outputsOf, type Direction, type Verdict } from '../diff/diff.js';
 import type { RevisionState } from '../diff/state.js';
 import type { Revision } from '../git/revision.js';
-import { compareStrings } from '../util/canonical.js';
+import { compareStrings, jsonEqual } from '../util/canonical.js';
 import type { PlotView } from './plots.js';
 import type { StageRow } from './stages.js';
 
@@ -36,6 +36,8 @@ export interface MetricRow {
   verdict?: Verdict;
   /** Significant digits to show (`precision:`); absent for the default. */
   precision?: number;
+  /** Whether the value differs between base and head (the Markdown lists only these, and counts the rest). */
+  changed: boolean;
 }
 
 /** One parameter that differs between base and head (absent on a side where it is not set). */
@@ -78,6 +80,8 @@ export interface ReportModel {
   gates: GateResult[];
   /** Every metric of either side (unchanged ones too), sorted by file, then key. */
   metrics: MetricRow[];
+  /** How many of `metrics` are the same at base and head. */
+  unchangedMetrics: number;
   metricErrors: MetricError[];
   /** Parameters that changed, sorted by file, then key. */
   params: ParamRow[];
@@ -113,13 +117,13 @@ export function buildReport({ base, head, stages, plots }: ReportInput): ReportM
 
   const metrics = diffValues(base.metrics, head.metrics, {
     all: true,
-    better: (file, key) => out(file)?.better?.[key],
+    better: (file, key) => directionOf(out(file)?.better, key),
     precision: (file) => out(file)?.precision,
   }).map((r): MetricRow => {
-    const row: MetricRow = { metric: `${r.file}:${r.key}`, file: r.file, key: r.key };
+    const row: MetricRow = { metric: `${r.file}:${r.key}`, file: r.file, key: r.key, changed: !('old' in r && 'new' in r && jsonEqual(r.old, r.new)) };
     if ('old' in r) row.base = r.old;
     if ('new' in r) row.head = r.new;
-    const direction = out(r.file)?.better?.[r.key];
+    const direction = directionOf(out(r.file)?.better, r.key);
     if (direction) row.direction = direction;
     if (r.change !== undefined) row.change = r.change;
     if (r.relative !== undefined) row.relative = r.relative;
@@ -157,6 +161,7 @@ export function buildReport({ base, head, stages, plots }: ReportInput): ReportM
     verdict,
     gates: gates.gates,
     metrics,
+    unchangedMetrics: metrics.filter((m) => !m.changed).length,
     metricErrors,
     params,
     stages,

@@ -59,6 +59,15 @@ export interface StepDefinition {
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
+
+/** The schema's checks, then, once the shape is right, what the schema cannot say (run at load time, so located). */
+function checkedBy(validator: Parameters<typeof schemaChecker>[0], more: (w: unknown) => SchemaIssue[]): StepDefinition['check'] {
+  const schema = schemaChecker(validator);
+  return (w) => {
+    const issues = schema(w);
+    return issues.length ? issues : more(w);
+  };
+}
 const at = (w: Record<string, unknown>, key: string): StepPath[] => (str(w[key]) ? [{ key: [key], path: w[key] }] : []);
 const out = (w: Record<string, unknown>, key: string, cache: boolean): StepOutput[] => at(w, key).map((p) => ({ ...p, cache }));
 
@@ -168,10 +177,7 @@ export const STEPS: Record<StepName, StepDefinition> = {
     name: 'synth',
     summary: 'synthetic rows from a profile or declared columns: the same marginals, correlations kept by a Gaussian copula, a label from a rule',
     keys: KEYS.synth,
-    check: (w) => {
-      const issues = schemaChecker(validators.synth)(w);
-      return issues.length ? issues : checkSynthWith(w as SynthWith);
-    },
+    check: checkedBy(validators.synth, (w) => checkSynthWith(w as SynthWith)),
     inputs: (w) => at(w, 'profile'),
     outputs: (w) => out(w, 'output', true),
     load: () => import('./synth.js'),
@@ -219,14 +225,12 @@ export const STEPS: Record<StepName, StepDefinition> = {
     name: 'model/accept',
     summary: 'the acceptance test on held-back rows: metric checks and latency per row; fails naming each that does not hold',
     keys: KEYS.accept,
-    check: (w) => {
-      const issues = schemaChecker(validators.accept)(w);
-      if (issues.length) return issues;
-      return ((w as { checks: string[] }).checks ?? []).flatMap((text, i) => {
+    check: checkedBy(validators.accept, (w) =>
+      ((w as { checks: string[] }).checks ?? []).flatMap((text, i) => {
         const parsed = parseCheck(text);
         return 'error' in parsed ? [{ path: ['checks', i], message: parsed.error }] : [];
-      });
-    },
+      }),
+    ),
     inputs: (w) => [...at(w, 'model'), ...at(w, 'input')],
     outputs: (w) => metricOut(w, 'report'),
     load: () => import('./model/accept.js'),
@@ -235,10 +239,7 @@ export const STEPS: Record<StepName, StepDefinition> = {
     name: 'model/tune',
     summary: 'search train settings (grid or seeded random) by k-fold cross-validation; writes every trial\'s results and the best settings for a train stage',
     keys: KEYS.tune,
-    check: (w) => {
-      const issues = schemaChecker(validators.tune)(w);
-      return issues.length ? issues : checkTuneWith(w as TuneWith);
-    },
+    check: checkedBy(validators.tune, (w) => checkTuneWith(w as TuneWith)),
     inputs: (w) => at(w, 'input'),
     // The best settings are read by `vars:` when ml.yaml loads: committed to git, like the results beside them.
     outputs: (w) => [...out(w, 'results', false), ...out(w, 'best', false), ...metricOut(w, 'metrics')],

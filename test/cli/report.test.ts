@@ -99,7 +99,7 @@ describe('gitml report', () => {
 
   it('prints the view model with --json', () => {
     const j = JSON.parse(report('--json'));
-    expect(Object.keys(j)).toEqual(['schema', 'base', 'head', 'verdict', 'gates', 'metrics', 'metricErrors', 'params', 'stages', 'outputs', 'plots', 'omitted']);
+    expect(Object.keys(j)).toEqual(['schema', 'base', 'head', 'verdict', 'gates', 'metrics', 'unchangedMetrics', 'metricErrors', 'params', 'stages', 'outputs', 'plots', 'omitted']);
     expect(j.verdict).toEqual({ status: 'pass', total: 1, passed: 1, failed: [] });
     expect(j.stages.map((s: { name: string; status: string; source: string }) => [s.name, s.status, s.source])).toEqual([
       ['prepare', 'up-to-date', 'lockfile'],

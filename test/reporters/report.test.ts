@@ -13,9 +13,11 @@ function model(): ReportModel {
       { metric: 'm.json:ms', file: 'm.json', key: 'ms', value: 40, checks: [], verdict: 'pass', message: '40 <= max 50' },
     ],
     metrics: [
-      { metric: 'm.json:acc', file: 'm.json', key: 'acc', base: 0.9, head: 0.8, direction: 'higher', change: 0.8 - 0.9, relative: (0.8 - 0.9) / 0.9, verdict: 'worse', precision: 3 },
-      { metric: 'm.json:ms', file: 'm.json', key: 'ms', head: 40 },
+      { metric: 'm.json:acc', file: 'm.json', key: 'acc', base: 0.9, head: 0.8, direction: 'higher', change: 0.8 - 0.9, relative: (0.8 - 0.9) / 0.9, verdict: 'worse', precision: 3, changed: true },
+      { metric: 'm.json:ms', file: 'm.json', key: 'ms', head: 40, changed: true },
+      { metric: 'm.json:rows', file: 'm.json', key: 'rows', base: 100, head: 100, change: 0, relative: 0, changed: false },
     ],
+    unchangedMetrics: 1,
     metricErrors: [{ side: 'base', file: 'x.json', message: 'not in main' }],
     params: [{ file: 'params.yaml', key: 'model.name', base: 'a|b', head: '<b>' }],
     stages: [
@@ -48,6 +50,8 @@ describe('the Markdown report', () => {
 | --- | ---: | ---: | ---: | ---: | --- | --- |
 | \`m.json:acc\` | 0.9 | 0.8 | -0.1 | -11.1% | higher | worse |
 | \`m.json:ms\` | — | 40 |  |  |  |  |
+
+1 more metric unchanged.
 - ⚠️ \`x.json\` at base: not in main
 
 ### Params
@@ -79,7 +83,7 @@ describe('the Markdown report', () => {
 
   it('renders a template a repository gives, with the same helpers', () => {
     const template = { file: 'mine.hbs', text: '{{verdict.status}}: {{#each metrics}}{{key}}={{num head precision}} {{/each}}' };
-    expect(renderMarkdownReport(model(), { maxChars: 1000, template }).text).toBe('fail: acc=0.8 ms=40 ');
+    expect(renderMarkdownReport(model(), { maxChars: 1000, template }).text).toBe('fail: acc=0.8 ms=40 rows=100 ');
   });
 
   it('names the file, line and column of a template that does not parse', () => {

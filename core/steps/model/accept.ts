@@ -36,11 +36,12 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
       results.push({ text, metric: 'latency_ms_per_row', op: '<=', value: w.max_latency_ms, actual: latency, passed: latency <= w.max_latency_ms });
     }
     const failed = results.filter((r) => !r.passed);
+    // The metrics at the top, as evaluate writes them, so their directions, diffs and gates apply alike.
     writeJson(resolve(ctx.cwd, w.report), {
+      ...scored.metrics,
       passed: failed.length === 0,
       // A measured time differs on every run: the report says whether it passed, the log how long it took.
       checks: Object.fromEntries(results.map((r) => [r.text, r.metric === 'latency_ms_per_row' ? { passed: r.passed } : { value: r.actual ?? null, passed: r.passed }])),
-      metrics: scored.metrics,
     });
     for (const r of results) ctx.log(`accept: ${r.passed ? 'pass' : 'FAIL'}  ${r.text}${r.actual !== undefined ? `  (${Number(r.actual.toPrecision(6))})` : ''}`);
     if (failed.length)
