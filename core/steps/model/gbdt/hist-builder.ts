@@ -8,14 +8,7 @@
  * kernels' own source (`Function.prototype.toString`), so there is no separate worker file to find or bundle.
  */
 import { Worker } from 'node:worker_threads';
-import {
-  histAll,
-  histAllConst,
-  histAllConstUncounted,
-  histAllUncounted,
-  histSome,
-  histSomeConst,
-} from './histogram.js';
+import { histAll, histAllConst, histAllConstUncounted, histAllUncounted, histSome, histSomeConst } from './histogram.js';
 import { loadGradients } from './records.js';
 import { recordStride } from './records.js';
 

@@ -33,7 +33,7 @@ describe('HistBuilder', () => {
       for (let bin = 0; bin < 256; bin++) total += b.view(again)[3 * section + bin * 3 + 2]!;
       expect(total).toBe(30_000);
       let inBin7 = 0;
-      for (let i = 0; i < 30_000; i++) inBin7 += +((b.rec[i * b.stride + 2]! >>> 24) === 7);
+      for (let i = 0; i < 30_000; i++) inBin7 += +(b.rec[i * b.stride + 2]! >>> 24 === 7);
       expect(b.view(again)[3 * section + 7 * 3 + 2]).toBe(inBin7);
       b.close();
     }
