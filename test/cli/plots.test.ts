@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { browserTests, withPage } from '../helpers/browser.js';
 import { legendLabels } from '../plots/legend.js';
 
 // Specs are plain JSON; tests read them as such.
@@ -233,21 +234,13 @@ describe('gitml plots errors', () => {
   });
 });
 
-const CHROMIUM = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (p): p is string => !!p && existsSync(p),
-);
-
 // A real browser: the page must show every chart with no script of its own. CI always has one (.ci/run installs it).
-describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML page in headless Chromium', () => {
+describe.skipIf(!browserTests)('the HTML page in headless Chromium', () => {
   it('displays every chart as an SVG of non-zero size', async () => {
-    if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install chromium) or set CHROME_PATH');
     const fx = historyFixture();
     const r = fx.gitml('plots', 'diff', 'HEAD~1');
     expect(r.code, r.stderr).toBe(0);
-    const { default: puppeteer } = await import('puppeteer-core');
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
+    await withPage(async (page) => {
       await page.setJavaScriptEnabled(false);
       const requests: string[] = [];
       page.on('request', (req) => requests.push(req.url()));
@@ -277,8 +270,6 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML page in headless Chromiu
       // The page loads nothing but itself.
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       expect(readFileSync(join(fx.dir, '.ml/plots/index.html'), 'utf8')).not.toContain('<script');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

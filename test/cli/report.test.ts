@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { browserTests, withPage } from '../helpers/browser.js';
 
 const PIPELINE = `stages:
   prepare:
@@ -159,19 +159,11 @@ describe('gitml report', () => {
   });
 });
 
-const CHROMIUM = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (p): p is string => !!p && existsSync(p),
-);
-
 // A real browser: the page shows its charts and tables with no script and loads nothing but itself.
-describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chromium', () => {
+describe.skipIf(!browserTests)('the HTML report in headless Chromium', () => {
   it('shows the verdict, the tables and each chart, and fetches nothing', async () => {
-    if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install chromium) or set CHROME_PATH');
     expect(fx.gitml('report', '--base', 'base', '--html', '-o', 'out/page.html').code).toBe(0);
-    const { default: puppeteer } = await import('puppeteer-core');
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
+    await withPage(async (page) => {
       await page.setJavaScriptEnabled(false);
       const requests: string[] = [];
       page.on('request', (req) => requests.push(req.url()));
@@ -191,20 +183,14 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
         expect(h).toBeGreaterThan(100);
       }
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('draws every Mermaid chart of the Markdown report with Mermaid itself, as GitHub does', async () => {
-    if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install chromium) or set CHROME_PATH');
     const md = report();
     const charts = [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(charts.length).toBeGreaterThan(0);
-    const { default: puppeteer } = await import('puppeteer-core');
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
+    await withPage(async (page) => {
       await page.setContent('<!doctype html><html><body></body></html>');
       await page.addScriptTag({ path: createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js') });
       const drawn = await page.evaluate(async (texts: string[]) => {
@@ -226,8 +212,6 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
         expect(d.svg!.match(/class="line-plot-\d+"/g)?.length ?? 0, d.svg).toBeGreaterThanOrEqual(2);
         expect(d.svg).toContain('#1f77b4');
       }
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
