@@ -33,6 +33,7 @@ export type PlotTemplate = 'line' | 'scatter' | 'bar' | 'confusion' | 'roc' | 'p
 export interface PlotOptions {
   template: PlotTemplate;
   x?: string;
+  /** The fields drawn; an empty list (built-in steps only) draws every numeric field every revision has. */
   y?: string[];
   title?: string;
   xLabel?: string;

@@ -63,7 +63,13 @@ export function resolveFields(input: PlotInput): PlotFields {
   switch (template) {
     case 'line':
       x = options.x ?? STEP_FIELD;
-      y = options.y ?? [need('numeric field', numeric.find((f) => f !== x && f !== STEP_FIELD))];
+      if (options.y?.length === 0) {
+        // Every numeric field that every revision has: a built-in step's own plots file, whose fields depend on the
+        // run (validation rows or not, the network's layers).
+        const everywhere = withRows.map((s) => new Set(numericFields(s.records)));
+        y = numeric.filter((f) => f !== x && f !== STEP_FIELD && everywhere.every((fields) => fields.has(f)));
+        if (!y.length) need('numeric field', undefined);
+      } else y = options.y ?? [need('numeric field', numeric.find((f) => f !== x && f !== STEP_FIELD))];
       break;
     case 'scatter':
       x = options.x ?? need('numeric field', numeric[0]);

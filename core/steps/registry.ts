@@ -196,8 +196,8 @@ export const STEPS: Record<StepName, StepDefinition> = {
       return [
         ...out(w, 'output', true).map((o) => ({ ...o, nondeterministic: gpu })),
         ...metricOut(w, 'metrics').map((o) => ({ ...o, nondeterministic: gpu })),
-        ...plotOut(w, 'history', { template: 'line', x: 'epoch', title: 'Training history' }),
-        ...(monitor ? [{ key: [w.monitor === undefined ? 'output' : 'monitor'], path: monitor, cache: false, kind: 'plot' as const, plot: { template: 'line' as const, x: 'epoch', title: 'Training monitor: layer statistics per epoch' } }] : []),
+        ...plotOut(w, 'history', { template: 'line', x: 'epoch', y: [], title: 'Training history' }),
+        ...(monitor ? [{ key: [w.monitor === undefined ? 'output' : 'monitor'], path: monitor, cache: false, kind: 'plot' as const, plot: { template: 'line' as const, x: 'epoch', y: [], title: 'Training monitor: layer statistics per epoch' } }] : []),
         // Who trained it and when differs on every run: `repro --rev` reports it without failing.
         ...(record ? [{ key: ['record'], path: record, cache: true, nondeterministic: true }] : []),
       ];

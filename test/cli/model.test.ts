@@ -146,6 +146,8 @@ describe('the model steps', () => {
     // The metrics are declared with their directions, and the plots as plots.
     expect(ok(fx, 'metrics', 'show')).toContain('metrics/eval-mlp.json');
     const plots = ok(fx, 'plots', 'show', '--json');
+    // The training history draws every figure it has, not only the first.
+    expect(JSON.parse(plots)['plots/history-mlp.json'].transform).toEqual([{ fold: ['loss', 'accuracy'], as: ['field', 'value'] }]);
     for (const p of ['plots/roc.json', 'plots/pr.json', 'plots/confusion.json', 'plots/importance.json', 'plots/predicted.json']) expect(plots).toContain(p);
   });
 

@@ -174,6 +174,16 @@ describe('field errors', () => {
     expect(err.message).toContain("the roc template's default y");
   });
 
+  it('draws every numeric field every revision has when a step declares `y: []`', () => {
+    const series: PlotSeries[] = [
+      { rev: 'main', records: [{ epoch: 1, loss: 0.9, accuracy: 0.5, label: 'a' }] },
+      { rev: 'workspace', records: [{ epoch: 1, loss: 0.8, val_loss: 0.85, accuracy: 0.6 }] },
+    ];
+    // val_loss is only at head: drawing it would fail the base.
+    expect(resolveFields({ path: 'h.json', options: { template: 'line', x: 'epoch', y: [] }, series })).toEqual({ x: 'epoch', y: ['loss', 'accuracy'] });
+    expect(() => resolveFields({ path: 'h.json', options: { template: 'line', y: [] }, series: [{ rev: 'w', records: [{ a: 'x' }] }] })).toThrow(PlotDataError);
+  });
+
   it('a line chart of a file without numbers says so', () => {
     expect(() => resolveFields({ path: 'x.json', options: { template: 'line' }, series: [{ rev: 'workspace', records: [{ a: 'x' }] }] })).toThrow(PlotDataError);
   });
