@@ -4,16 +4,13 @@
  * `AP = sum_k (R_k - R_{k-1}) * P_k`. It is a step sum, not a trapezoid, so it does not overstate the area the way
  * linear interpolation of a PR curve does. Tied scores form one threshold.
  */
-import { checkBinary, checkRows, checkValues, checkWeights } from './check.js';
+import { checkScored } from './check.js';
 import { oneVsRestScore, type OneVsRest } from './one-vs-rest.js';
 import { sweep } from './sweep.js';
 
 /** Average precision of `scores` against 0/1 labels; null when no row is positive (recall is undefined). */
 export function averagePrecision(y01: Float64Array, scores: Float64Array, weights?: Float64Array): number | null {
-  checkRows(y01.length, 'average precision');
-  checkBinary(y01);
-  checkValues(scores, y01.length, 'scores');
-  checkWeights(weights, y01.length);
+  checkScored(y01, scores, weights, 'average precision');
   const s = sweep(y01, scores, weights);
   if (s.positives === 0) return null;
   let ap = 0;

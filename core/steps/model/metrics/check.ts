@@ -58,6 +58,14 @@ export function checkBinary(y: Float64Array, name = 'y'): void {
   }
 }
 
+/** The inputs of everything ranked by score against 0/1 labels: rows, labels, one finite score a row, weights. */
+export function checkScored(y01: Float64Array, scores: Float64Array, weights: Float64Array | undefined, what: string): void {
+  checkRows(y01.length, what);
+  checkBinary(y01);
+  checkValues(scores, y01.length, 'scores');
+  checkWeights(weights, y01.length);
+}
+
 /** Sample weights: one per row, finite, non-negative, not all zero. */
 export function checkWeights(weights: Float64Array | undefined, rows: number): void {
   if (!weights) return;

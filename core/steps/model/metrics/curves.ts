@@ -7,7 +7,7 @@
  * Curves are thinned to at most `maxPoints` (default 200): the ROC curve first drops points that lie on a straight
  * segment between their neighbours (the drawing is unchanged), then both are thinned evenly by position.
  */
-import { checkBinary, checkRows, checkValues, checkWeights } from './check.js';
+import { checkScored } from './check.js';
 import { sweep } from './sweep.js';
 import { thin } from './thin.js';
 
@@ -68,9 +68,6 @@ export function prPoints(input: CurveInput): PrPoint[] {
 
 function curveSweep(input: CurveInput) {
   const { y01, scores, weights } = input;
-  checkRows(y01.length, 'curve');
-  checkBinary(y01);
-  checkValues(scores, y01.length, 'scores');
-  checkWeights(weights, y01.length);
+  checkScored(y01, scores, weights, 'curve');
   return sweep(y01, scores, weights);
 }

@@ -4,7 +4,7 @@
  * Computed as the trapezoid area under the ROC steps of the score sweep, where a run of tied scores is one diagonal
  * step, which is the same number. Binary, and one-vs-rest for multiclass.
  */
-import { checkBinary, checkRows, checkValues, checkWeights } from './check.js';
+import { checkScored } from './check.js';
 import { oneVsRestScore, type OneVsRest } from './one-vs-rest.js';
 import { sweep } from './sweep.js';
 
@@ -13,10 +13,7 @@ import { sweep } from './sweep.js';
  * no positive-negative pair to rank (scikit-learn raises an error there).
  */
 export function rocAuc(y01: Float64Array, scores: Float64Array, weights?: Float64Array): number | null {
-  checkRows(y01.length, 'ROC-AUC');
-  checkBinary(y01);
-  checkValues(scores, y01.length, 'scores');
-  checkWeights(weights, y01.length);
+  checkScored(y01, scores, weights, 'ROC-AUC');
   const s = sweep(y01, scores, weights);
   if (s.positives === 0 || s.negatives === 0) return null;
   let area = 0;

@@ -8,7 +8,7 @@
  * When no threshold reaches the precision asked for, the choice says so (`reached: false`) and names the best
  * precision there is, instead of quietly picking another threshold.
  */
-import { checkBinary, checkRows, checkValues, checkWeights } from './check.js';
+import { checkScored } from './check.js';
 import { sweep } from './sweep.js';
 
 export type ThresholdRule = { kind: 'fixed'; value: number } | { kind: 'max_f1' } | { kind: 'min_precision'; value: number };
@@ -76,7 +76,7 @@ export function formatThresholdRule(rule: ThresholdRule): string {
 
 /** The metrics of 0/1 labels against `scores` thresholded at `threshold` (score >= threshold is positive). */
 export function binaryMetricsAt(y01: Float64Array, scores: Float64Array, threshold: number, weights?: Float64Array): BinaryMetrics {
-  checkInputs(y01, scores, weights);
+  checkScored(y01, scores, weights, 'threshold');
   let tp = 0;
   let fp = 0;
   let tn = 0;
@@ -103,7 +103,7 @@ export function chooseThreshold(opts: {
   const { y01, scores, weights } = opts;
   const rule = opts.rule ?? DEFAULT_THRESHOLD_RULE;
   const name = formatThresholdRule(rule);
-  checkInputs(y01, scores, weights);
+  checkScored(y01, scores, weights, 'threshold');
   if (rule.kind === 'fixed') return { rule: name, reached: true, metrics: binaryMetricsAt(y01, scores, rule.value, weights) };
 
   const s = sweep(y01, scores, weights);
@@ -138,13 +138,6 @@ export function chooseThreshold(opts: {
     reached: false,
     note: `no threshold reaches precision >= ${rule.value}: the highest precision is ${round(bestPrecision)} (at threshold ${round(s.thresholds[bestK]!)}); lower the floor or improve the model`,
   };
-}
-
-function checkInputs(y01: Float64Array, scores: Float64Array, weights: Float64Array | undefined): void {
-  checkRows(y01.length, 'threshold');
-  checkBinary(y01);
-  checkValues(scores, y01.length, 'scores');
-  checkWeights(weights, y01.length);
 }
 
 function f1Of(tp: number, fp: number, fn: number): number {
