@@ -88,13 +88,7 @@ async function collectPlots(opts: PlotsOptions, names: string[]): Promise<PlotsR
   const charts: PlotChart[] = [];
   const errors: Record<string, string> = {};
   for (const target of targets) {
-    const series: PlotSeries[] = [];
-    const notes: string[] = [];
-    for (const [i, snap] of snaps.entries()) {
-      const got = await readPlotAt(snap, states[i]!, target, readObject);
-      if (typeof got === 'string') notes.push(got);
-      else series.push({ rev: snap.rev.name, records: got });
-    }
+    const { series, notes } = await readPlotSeries(snaps, states, target, readObject);
     if (!series.length) {
       errors[target.path] = notes.join('; ');
       continue;
@@ -105,8 +99,25 @@ async function collectPlots(opts: PlotsOptions, names: string[]): Promise<PlotsR
   return { root, revisions: snaps.map((s) => s.rev), charts, errors, selected: targets.length };
 }
 
+/** A plots file's rows at each revision that has them (one series each), and a note for each that does not. */
+export async function readPlotSeries(
+  snaps: readonly Snapshot[],
+  states: readonly RevisionState[],
+  target: PlotTarget,
+  readObject: (hash: string) => string | null,
+): Promise<{ series: PlotSeries[]; notes: string[] }> {
+  const series: PlotSeries[] = [];
+  const notes: string[] = [];
+  for (const [i, snap] of snaps.entries()) {
+    const got = await readPlotAt(snap, states[i]!, target, readObject);
+    if (typeof got === 'string') notes.push(got);
+    else series.push({ rev: snap.rev.name, records: got });
+  }
+  return { series, notes };
+}
+
 /** The rows of a plots file at one revision, or a note saying why there are none. */
-export async function readPlotAt(
+async function readPlotAt(
   snap: Snapshot,
   state: RevisionState,
   target: PlotTarget,

@@ -7,7 +7,7 @@ import { openRepo, openSnapshot, type Repo } from '../git/revision.js';
 import { hashBytes, loadBlake3 } from '../hash/blake3.js';
 import { lockKeyRecord, serializeStageKey } from '../plan/stage-key.js';
 import { declaredPlots } from '../plots/select.js';
-import { resolveFields, type PlotSeries } from '../plots/spec.js';
+import { resolveFields } from '../plots/spec.js';
 import { InvalidPlanFileError } from '../report/errors.js';
 import { buildReport, type ReportModel } from '../report/model.js';
 import { parsePlanFile, type PlanStage } from '../report/plan-file.js';
@@ -17,7 +17,7 @@ import { readReproState } from '../run/repro-state.js';
 import { readTextOrNull } from '../util/fs.js';
 import { findRoot } from '../workspace.js';
 import { loadPair } from './diff.js';
-import { readPlotAt } from './plots.js';
+import { readPlotSeries } from './plots.js';
 
 export interface ReportOptions {
   /** Directory inside the workspace. @default process.cwd() */
@@ -75,13 +75,7 @@ async function plotViews(root: string, base: RevisionState, head: RevisionState)
   const readObject = new Cache(root).readText;
   const views: PlotView[] = [];
   for (const target of targets) {
-    const series: PlotSeries[] = [];
-    const notes: string[] = [];
-    for (const [i, snap] of snaps.entries()) {
-      const got = await readPlotAt(snap, sides[i]!, target, readObject);
-      if (typeof got === 'string') notes.push(got);
-      else series.push({ rev: sides[i]!.rev.name, records: got });
-    }
+    const { series, notes } = await readPlotSeries(snaps, sides, target, readObject);
     const input = { path: target.path, options: target.options, series, notes };
     let fields;
     try {
