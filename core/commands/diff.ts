@@ -1,7 +1,7 @@
 import { Cache } from '../cache/cache.js';
 import { directionOf, diffOutputs, diffStages, diffValues, outputsOf, type OutputDiff, type StageDiff, type ValueDiff } from '../diff/diff.js';
 import { readRevisionState, type RevisionState } from '../diff/state.js';
-import { openRepo, openSnapshot, WORKSPACE, type Repo, type Revision } from '../git/revision.js';
+import { openRepo, openSnapshot, WORKSPACE, type Repo, type Revision, type Snapshot } from '../git/revision.js';
 import { lockEntry } from '../lockfile/entry.js';
 import type { LockEntry } from '../lockfile/lockfile.js';
 import { Workspace, findRoot } from '../workspace.js';
@@ -34,15 +34,30 @@ export interface FullDiffResult {
   errors: Record<string, Record<string, string>>;
 }
 
-/** Reads the two sides of a diff. Both come from one repository handle, so objects are read once. */
-export async function loadPair(opts: DiffOptions): Promise<[RevisionState, RevisionState]> {
+/** The two sides of a diff, with the snapshots they were read from, for callers that read more files at them. */
+export interface OpenPair {
+  root: string;
+  states: [RevisionState, RevisionState];
+  snapshots: [Snapshot, Snapshot];
+  /** Reads a cache object's text (metrics or plots files kept in the cache rather than in git). */
+  readObject: (hash: string) => string | null;
+}
+
+/** Opens the two sides of a diff. Both come from one repository handle, so objects are read once. */
+export async function openPair(opts: DiffOptions): Promise<OpenPair> {
   const root = findRoot(opts.cwd ?? process.cwd());
   const names = [opts.a ?? 'HEAD', opts.b ?? WORKSPACE];
   let repo: Repo | undefined;
   if (names.some((n) => n !== WORKSPACE)) repo = await openRepo(root);
   const readObject = new Cache(root).readText;
-  const states = await Promise.all(names.map(async (n) => readRevisionState(await openSnapshot(root, n, repo), readObject)));
-  return [states[0]!, states[1]!];
+  const snapshots = await Promise.all(names.map((n) => openSnapshot(root, n, repo)));
+  const states = await Promise.all(snapshots.map((s) => readRevisionState(s, readObject)));
+  return { root, states: [states[0]!, states[1]!], snapshots: [snapshots[0]!, snapshots[1]!], readObject };
+}
+
+/** Reads the two sides of a diff. */
+export async function loadPair(opts: DiffOptions): Promise<[RevisionState, RevisionState]> {
+  return (await openPair(opts)).states;
 }
 
 function errorsOf(a: RevisionState, b: RevisionState, pick: (s: RevisionState) => Record<string, string>) {

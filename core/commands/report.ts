@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
 import { Cache } from '../cache/cache.js';
 import { RunCache } from '../cache/run-cache.js';
-import type { RevisionState } from '../diff/state.js';
 import { GitmlError } from '../errors.js';
-import { openRepo, openSnapshot, type Repo } from '../git/revision.js';
 import { hashBytes, loadBlake3 } from '../hash/blake3.js';
 import { lockKeyRecord, serializeStageKey } from '../plan/stage-key.js';
 import { declaredPlots } from '../plots/select.js';
@@ -15,8 +13,7 @@ import { plotView, type PlotView } from '../report/plots.js';
 import { stageRows } from '../report/stages.js';
 import { readReproState } from '../run/repro-state.js';
 import { readTextOrNull } from '../util/fs.js';
-import { findRoot } from '../workspace.js';
-import { loadPair } from './diff.js';
+import { openPair, type OpenPair } from './diff.js';
 import { readPlotSeries } from './plots.js';
 
 export interface ReportOptions {
@@ -39,9 +36,10 @@ export interface ReportOptions {
  */
 export async function report(opts: ReportOptions = {}): Promise<ReportModel> {
   const cwd = opts.cwd ?? process.cwd();
-  const root = findRoot(cwd);
   const plan = opts.plan === undefined ? undefined : readPlan(resolve(cwd, opts.plan), opts.plan);
-  const [base, head] = await loadPair({ cwd, a: opts.base, b: opts.head });
+  const pair = await openPair({ cwd, a: opts.base, b: opts.head });
+  const { root } = pair;
+  const [base, head] = pair.states;
 
   const make = await loadBlake3();
   const runs = new RunCache(root, new Cache(root));
@@ -54,7 +52,7 @@ export async function report(opts: ReportOptions = {}): Promise<ReportModel> {
     plan,
     state: plan ? undefined : readReproState(root),
   });
-  const plots = await plotViews(root, base, head);
+  const plots = await plotViews(pair);
   return buildReport({ base, head, stages, plots });
 }
 
@@ -65,17 +63,12 @@ function readPlan(abs: string, given: string): PlanStage[] {
 }
 
 /** Every plots file either side declares, read at both sides. A file that cannot be drawn gets a note saying why. */
-async function plotViews(root: string, base: RevisionState, head: RevisionState): Promise<PlotView[]> {
+async function plotViews({ states, snapshots, readObject }: OpenPair): Promise<PlotView[]> {
+  const [base, head] = states;
   const targets = declaredPlots([base.pipeline, head.pipeline]);
-  if (!targets.length) return [];
-  let repo: Repo | undefined;
-  if (base.rev.oid || head.rev.oid) repo = await openRepo(root);
-  const sides = [base, head];
-  const snaps = await Promise.all(sides.map((s) => openSnapshot(root, s.rev.name, repo)));
-  const readObject = new Cache(root).readText;
   const views: PlotView[] = [];
   for (const target of targets) {
-    const { series, notes } = await readPlotSeries(snaps, sides, target, readObject);
+    const { series, notes } = await readPlotSeries(snapshots, states, target, readObject);
     const input = { path: target.path, options: target.options, series, notes };
     let fields;
     try {
