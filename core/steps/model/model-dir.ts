@@ -9,7 +9,8 @@ import type { FittedModel, ModelFile, Task } from './types.js';
 /** What `gitml/model/train` writes beside the model's own files, and every later step reads first. */
 export const METADATA_FILE = 'metadata.json';
 
-export type ModelKind = 'linear' | 'logistic' | 'mlp' | 'autoencoder' | 'gbdt';
+export type { ModelKind } from './tasks.js';
+import type { ModelKind } from './tasks.js';
 
 /** A table a model was trained or validated on: where it was, its content hash, how many rows were used. */
 export interface DataRef {

@@ -10,6 +10,7 @@ import { readTable, writeJson } from '../table.js';
 import { DatasetError, toDataset, type TableDataset } from './dataset.js';
 import { writeModelDir, type DataRef, type ModelKind, type ModelMetadata } from './model-dir.js';
 import { monitorPath, recordPath } from './paths.js';
+import { taskMismatch } from './tasks.js';
 import { tableColumns } from './table-columns.js';
 import type { Dataset, EpochRecord, FittedModel, ModelFile, Task } from './types.js';
 import { classWeights, ClassWeightError, rowWeights } from './weights.js';
@@ -127,15 +128,8 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
  */
 function resolveTask(w: TrainWith, column: (name: string) => { nUnique(): number }): Task {
   if (w.task) {
-    const fits: Record<ModelKind, Task[]> = {
-      linear: ['regression'],
-      logistic: ['binary', 'multiclass'],
-      mlp: ['binary', 'multiclass', 'regression'],
-      autoencoder: ['anomaly'],
-      gbdt: ['binary', 'multiclass', 'regression'],
-    };
-    if (!fits[w.model as ModelKind].includes(w.task))
-      throw new StepError(STEP, `model ${w.model} does not do ${w.task}; it does ${fits[w.model as ModelKind].join(', ')}`, { key: 'task' });
+    const mismatch = taskMismatch(w.model as ModelKind, w.task);
+    if (mismatch) throw new StepError(STEP, mismatch, { key: 'task' });
     return w.task;
   }
   if (w.model === 'linear') return 'regression';

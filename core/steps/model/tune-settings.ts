@@ -7,6 +7,7 @@ import type { TuneWith } from '../../generated/steps.js';
 import * as validators from '../../generated/validate-steps.js';
 import { schemaChecker, type SchemaIssue } from '../../pipeline/schema.js';
 import { isRange } from './tune-search.js';
+import { taskMismatch } from './tasks.js';
 
 type TunedModel = TuneWith['model'];
 
@@ -76,8 +77,8 @@ export function checkTuneWith(w: TuneWith): SchemaIssue[] {
   const method = w.method ?? 'grid';
   const takes = SEARCHABLE[w.model];
 
-  if (w.model === 'linear' && w.task !== undefined && w.task !== 'regression') problem(['task'], `model linear does regression, not ${w.task}`);
-  if (w.model === 'logistic' && w.task === 'regression') problem(['task'], 'model logistic does binary and multiclass classification, not regression');
+  const mismatch = w.task === undefined ? undefined : taskMismatch(w.model, w.task);
+  if (mismatch) problem(['task'], mismatch);
   if (method === 'random' && w.trials === undefined) problem(['method'], 'random search needs `trials`: how many settings to draw');
   if (method === 'grid' && w.trials !== undefined) problem(['trials'], 'a grid search runs every combination; `trials` is for `method: random`', true);
 

@@ -2,6 +2,7 @@
  * The settings of the neural and linear models, their defaults, and the checks that tie them to the data. Pure.
  */
 import { GitmlError } from '../../../errors.js';
+import { MODEL_TASKS } from '../tasks.js';
 import type { Task } from '../types.js';
 import type { BackendChoice } from './backend.js';
 
@@ -83,11 +84,11 @@ export class NnSettingsError extends GitmlError {
   }
 }
 
-const KINDS: Record<NnModelKind, Task[]> = {
-  linear: ['regression'],
-  logistic: ['binary', 'multiclass'],
-  mlp: ['binary', 'multiclass', 'regression'],
-  autoencoder: ['anomaly'],
+const KINDS: Record<NnModelKind, readonly Task[]> = {
+  linear: MODEL_TASKS.linear,
+  logistic: MODEL_TASKS.logistic,
+  mlp: MODEL_TASKS.mlp,
+  autoencoder: MODEL_TASKS.autoencoder,
 };
 const ACTIVATIONS: NnActivation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear'];
 const OPTIMIZERS: NnOptimizer[] = ['adam', 'sgd', 'rmsprop'];
