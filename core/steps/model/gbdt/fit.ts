@@ -9,7 +9,7 @@ import type { Dataset, EpochRecord, Matrix } from '../types.js';
 import { binMatrix, fitBinMapper } from './bin-mapper.js';
 import { checkDataset, validationSplit } from './data.js';
 import { growTree, type GrowContext } from './grow-tree.js';
-import { HistBuilder } from './hist-builder.js';
+import { FitThreads } from './fit-threads.js';
 import { lossFor } from './loss.js';
 import { GbdtModel } from './model.js';
 import { resolveGbdtSettings, type GbdtSettings, type GbdtSettingsInput } from './settings.js';
@@ -65,7 +65,7 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
   const k = loss.treesPerRound;
   const constHess = loss.constantHessian(w);
   const threads = Math.max(1, Math.floor(opts.threads ?? (n * p >= THREADED_CELLS ? Math.min(4, availableParallelism()) : 1)));
-  const hists = new HistBuilder({
+  const hists = new FitThreads({
     n,
     p,
     section: (settings.max_bins + 1) * 3,
@@ -74,6 +74,8 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
     // Histograms alive at once: one per open leaf, and the two children of the leaf being split.
     slots: settings.max_leaf_nodes === null ? null : settings.max_leaf_nodes + 1,
     threads,
+    y,
+    w,
   });
   try {
     return boost();
@@ -88,11 +90,10 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
     const nVal = val ? val.y.length : 0;
 
     const baseline = loss.baseline(y, w);
-    const raw = new Float64Array(n * k);
+    const raw = hists.raw;
     for (let i = 0; i < n; i++) raw.set(baseline, i * k);
     const rawVal = new Float64Array(nVal * k);
     for (let i = 0; i < nVal; i++) rawVal.set(baseline, i * k);
-    const { grads: grad, hess } = hists;
     const ctx: GrowContext = {
       n,
       mapper,
@@ -109,7 +110,6 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
       maxLeafNodes: settings.max_leaf_nodes ?? Infinity,
       maxDepth: settings.max_depth ?? Infinity,
       hists,
-      tmp: new Int32Array(n),
     };
     const allFeatures = Int32Array.from({ length: p }, (_, i) => i);
     const nSample = Math.max(1, Math.round(settings.subsample * n));
@@ -121,18 +121,13 @@ export function fitGbdt(train: Dataset, input: GbdtSettingsInput, opts: FitGbdtO
     const history: EpochRecord[] = [];
     let best = { round: 0, loss: Infinity };
     for (let round = 0; round < settings.max_iter; round++) {
-      const before = loss.gradients(raw, y, w, grad, hess, constHess);
+      const before = hists.gradients(loss, y, w, constHess);
       if (round > 0) setTrainLoss(history[round - 1]!, before.loss, before.metric);
       if (sampled) selectRows(n, sampled, unsampled!, sampleRng);
       for (let c = 0; c < k; c++) {
         const features = nFeatures < p ? chooseFeatures(p, nFeatures, sampleRng) : allFeatures;
         const grown = growTree(ctx, c, sampled, features);
-        for (const leaf of grown.leaves) {
-          for (let i = leaf.start; i < leaf.end; i++) {
-            const at = hists.idx[i]! * k + c;
-            raw[at] = raw[at]! + leaf.value;
-          }
-        }
+        hists.addLeaves(grown.leaves, c);
         if (unsampled) addBinnedTreeOutput(grown.tree, bins, n, unsampled, mapper.missingBin, raw, k, c);
         if (valBins) addBinnedTreeOutput(grown.tree, valBins, nVal, null, mapper.missingBin, rawVal, k, c);
         trees.push(grown.tree.tree);

@@ -4,11 +4,10 @@
  * each split; only the smaller child's histogram is built, the larger one's is its parent's minus it.
  */
 import { histSubtract } from './histogram.js';
-import type { HistBuilder } from './hist-builder.js';
+import type { FitThreads } from './fit-threads.js';
 import { findBestSplit, MIN_HESSIAN_TO_SPLIT, type SplitInfo, type SplitRules } from './split.js';
 import type { BinnedTree } from './tree.js';
 import type { BinMapper } from './bin-mapper.js';
-import { partitionRows } from './records.js';
 
 /** What stays the same across the trees of one fit, buffers included (allocated once). */
 export interface GrowContext {
@@ -20,8 +19,7 @@ export interface GrowContext {
   maxLeafNodes: number;
   maxDepth: number;
   /** Histograms, the row records they read, and the row numbers `idx` each node is a range of. */
-  hists: HistBuilder;
-  tmp: Int32Array;
+  hists: FitThreads;
 }
 
 /** A leaf of the tree just grown: its node, its rows `ctx.hists.idx[start..end)`, and what it adds to their raw score. */
@@ -134,7 +132,7 @@ export function growTree(
     for (let i = 1; i < open.length; i++) if (open[i]!.split!.gain > open[best]!.split!.gain) best = i;
     const node = open.splice(best, 1)[0]!;
     const s = node.split!;
-    const nLeft = partitionRows(idx, ctx.tmp, hists.bins, n, node.start, node.end, s.feature, s.bin, s.missingLeft, mapper.missingBin);
+    const nLeft = hists.partition(node.start, node.end, s.feature, s.bin, s.missingLeft ? mapper.missingBin : -1);
     const id = node.node;
     const lNode: Grow = {
       node: newNode(s.gLeft, s.hLeft, nLeft),

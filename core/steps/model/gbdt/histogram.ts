@@ -8,7 +8,7 @@
  * deep nodes), one load brings four bins, and four features per step give the CPU independent updates to overlap.
  * Measured on 1M x 20, this is 2-3x faster than a pass per column over the node's rows. Each kernel sees one shape of arguments, so the
  * engine keeps it monomorphic, and uses nothing but its arguments: worker threads run the same source
- * (hist-builder.ts), so a feature's sums are the same whichever thread adds them.
+ * (fit-threads.ts), so a range's sums are the same whichever thread adds them.
  */
 
 /**
@@ -234,7 +234,7 @@ export function histSubtract(big: Float64Array, small: Float64Array, features: I
 
 /**
  * `histAll` without the counts, for a node whose counts are known already: the root, when every row is fitted, has
- * the same counts each tree (hist-builder.ts keeps them). One add fewer per feature and row.
+ * the same counts each tree (fit-threads.ts keeps them). One add fewer per feature and row.
  */
 export function histAllUncounted(
   hist: Float64Array,

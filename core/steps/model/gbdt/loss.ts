@@ -2,6 +2,7 @@
  * The losses boosting fits: their starting raw score, gradients and hessians, the mean loss and metric reported per
  * round, and the link from raw scores to predictions. Raw scores are row-major `rows x treesPerRound`.
  */
+import { PARTS, partStart } from './parts.js';
 import type { GbdtTask } from './settings.js';
 
 export interface LossValue {
@@ -14,6 +15,8 @@ export interface LossValue {
 export interface Loss {
   /** Raw scores per row: 1 for binary and regression, the class count for multiclass. */
   readonly treesPerRound: number;
+  /** The loss's pass over a row range, which worker threads can run (`binaryRange`), if it has one. */
+  readonly rangeKernel?: 'binary';
   /** Whether every hessian is the same (1): unweighted squared error. */
   constantHessian(weights: Float64Array | undefined): boolean;
   /** The raw score every row starts from, per output. */
@@ -41,7 +44,8 @@ export function lossFor(task: GbdtTask, classes: number): Loss {
   return crossEntropy(classes);
 }
 
-function weightSum(w: Float64Array | undefined, n: number): number {
+/** The weights' sum; `n` when unweighted. */
+export function weightSum(w: Float64Array | undefined, n: number): number {
   if (!w) return n;
   let s = 0;
   for (let i = 0; i < n; i++) s += w[i]!;
@@ -117,6 +121,14 @@ class LogSum {
   }
 }
 
+/** Rows from which a loss pass is cut into `PARTS` ranges (parts.ts). */
+export const LOSS_SPLIT_MIN_ROWS = 32_768;
+
+/** Ranges a loss pass over `n` rows is cut into. */
+export function lossParts(n: number): number {
+  return n >= LOSS_SPLIT_MIN_ROWS ? PARTS : 1;
+}
+
 /** Log loss and accuracy of binary raw scores; fills gradients and hessians when `g` is given. */
 function binaryPass(
   raw: Float64Array,
@@ -126,55 +138,82 @@ function binaryPass(
   h: Float32Array | null,
 ): LossValue {
   const n = y.length;
-  if (!w) return binaryPassUnweighted(raw, y, g, h);
-  const logs = new LogSum();
-  const weighted = w !== undefined;
+  const parts = lossParts(n);
+  const out = new Float64Array(2 * parts);
+  for (let c = 0; c < parts; c++) binaryRange(raw, y, w ?? null, g, h, partStart(0, n, parts, c), partStart(0, n, parts, c + 1), out, 2 * c);
+  return binaryTotal(out, parts, weightSum(w, n));
+}
+
+/** The loss and metric from `binaryRange`'s sums of `parts` ranges, added in order. */
+export function binaryTotal(out: Float64Array, parts: number, total: number): LossValue {
+  let sum = 0;
   let right = 0;
-  for (let i = 0; i < n; i++) {
-    const r = raw[i]!;
-    const p = 1 / (1 + Math.exp(-r));
-    const yi = y[i]!;
-    const wi = w ? w[i]! : 1;
-    if (g) {
-      g[i] = wi * (p - yi);
-      h![i] = wi * p * (1 - p);
-    }
-    logs.add(Math.max(EPS, yi === 1 ? p : 1 - p), wi, weighted);
-    right += wi * +(r > 0 === (yi === 1));
+  for (let c = 0; c < parts; c++) {
+    sum += out[2 * c]!;
+    right += out[2 * c + 1]!;
   }
-  const total = weightSum(w, n);
-  return { loss: logs.flush() / total, metric: right / total };
+  return { loss: sum / total, metric: right / total };
 }
 
 /**
- * `binaryPass` without weights, the common case, in blocks of 16 rows (one log each, as `LogSum`): the same
- * arithmetic in the same order, so the same bits, about twice as fast.
+ * Binary log loss over rows `start..end`: the sum of `-w log p` (p the probability of the true class, at least
+ * 1e-15) into `out[o]` and the (weighted) count of right answers into `out[o + 1]`; gradients and hessians into `g`
+ * and `h` when `g` is given. Unweighted, in blocks of 16 rows with one log of their product each (as `LogSum`): the
+ * products cannot underflow, and the log is most of the cost. Uses nothing but its arguments: worker threads run
+ * its source.
  */
-function binaryPassUnweighted(raw: Float64Array, y: Float64Array, g: Float32Array | null, h: Float32Array | null): LossValue {
-  const n = y.length;
+export function binaryRange(
+  raw: Float64Array,
+  y: Float64Array,
+  w: Float64Array | null,
+  g: Float32Array | null,
+  h: Float32Array | null,
+  start: number,
+  end: number,
+  out: Float64Array,
+  o: number,
+): void {
+  const eps = 1e-15; // EPS
   let sum = 0;
   let right = 0;
-  for (let start = 0; start < n; start += 16) {
-    const end = Math.min(n, start + 16);
-    let prod = 1;
+  if (w === null) {
+    for (let s = start; s < end; s += 16) {
+      const e = Math.min(end, s + 16);
+      let prod = 1;
+      for (let i = s; i < e; i++) {
+        const r = raw[i]!;
+        const p = 1 / (1 + Math.exp(-r));
+        const positive = y[i] === 1;
+        if (g) {
+          g[i] = p - y[i]!;
+          h![i] = p * (1 - p);
+        }
+        prod *= Math.max(eps, positive ? p : 1 - p);
+        right += +(r > 0 === positive);
+      }
+      sum -= Math.log(prod);
+    }
+  } else {
     for (let i = start; i < end; i++) {
       const r = raw[i]!;
       const p = 1 / (1 + Math.exp(-r));
       const positive = y[i] === 1;
+      const wi = w[i]!;
       if (g) {
-        g[i] = p - y[i]!;
-        h![i] = p * (1 - p);
+        g[i] = wi * (p - y[i]!);
+        h![i] = wi * p * (1 - p);
       }
-      prod *= Math.max(EPS, positive ? p : 1 - p);
-      right += +(r > 0 === positive);
+      sum -= wi * Math.log(Math.max(eps, positive ? p : 1 - p));
+      right += wi * +(r > 0 === positive);
     }
-    sum -= Math.log(prod);
   }
-  return { loss: sum / n, metric: right / n };
+  out[o] = sum;
+  out[o + 1] = right;
 }
 
 const logLoss: Loss = {
   treesPerRound: 1,
+  rangeKernel: 'binary',
   constantHessian: () => false,
   baseline(y, w) {
     const n = y.length;

@@ -30,9 +30,11 @@ export function loadGradients(recF: Float32Array, stride: number, g: Float32Arra
 
 /**
  * Stable partition of rows `idx[start..end)` on feature `f` of column-major `bins` (`n` rows): those with bin <= `bin`
- * (and missing ones when `missingLeft`) first. Returns how many went left. `tmp` holds the right side meanwhile.
+ * (and missing ones when `missing` is their bin; -1 sends them right) first. Returns how many went left. The right
+ * side is written to `tmp[start..)`: `partitionRows` puts it back; fit-threads.ts runs ranges of a node on several
+ * threads and joins them. Uses nothing but its arguments (worker threads run its source).
  */
-export function partitionRows(
+export function partitionRange(
   idx: Int32Array,
   tmp: Int32Array,
   bins: Uint8Array,
@@ -41,13 +43,11 @@ export function partitionRows(
   end: number,
   f: number,
   bin: number,
-  missingLeft: boolean,
-  missingBin: number,
+  missing: number,
 ): number {
   const at = f * n;
-  const missing = missingLeft ? missingBin : -1;
   let l = start;
-  let r = 0;
+  let r = start;
   for (let i = start; i < end; i++) {
     const row = idx[i]!;
     const b = bins[at + row]!;
@@ -58,6 +58,22 @@ export function partitionRows(
     l += left;
     r += 1 - left;
   }
-  idx.set(tmp.subarray(0, r), l);
   return l - start;
+}
+
+/** `partitionRange`, with the right side put back after the left in `idx`. */
+export function partitionRows(
+  idx: Int32Array,
+  tmp: Int32Array,
+  bins: Uint8Array,
+  n: number,
+  start: number,
+  end: number,
+  f: number,
+  bin: number,
+  missing: number,
+): number {
+  const nLeft = partitionRange(idx, tmp, bins, n, start, end, f, bin, missing);
+  idx.set(tmp.subarray(start, end - nLeft), start + nLeft);
+  return nLeft;
 }
