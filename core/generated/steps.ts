@@ -430,6 +430,10 @@ export interface TrainWith {
    */
   transform?: string;
   /**
+   * A YAML or JSON file of more model settings, read when the stage runs (a dependency of the stage): the best settings gitml/model/tune wrote, trained in the same repro. A setting may not be both here and in `with`.
+   */
+  settings?: string;
+  /**
    * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
    */
   validation?: string;

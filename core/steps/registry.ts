@@ -187,7 +187,7 @@ export const STEPS: Record<StepName, StepDefinition> = {
     summary: 'train a model (linear, logistic, MLP, autoencoder on TensorFlow.js; gradient-boosted trees) into a model directory with its metadata',
     keys: KEYS.train,
     check: schemaChecker(validators.train),
-    inputs: (w) => [...at(w, 'input'), ...at(w, 'validation'), ...at(w, 'transform')],
+    inputs: (w) => [...at(w, 'input'), ...at(w, 'validation'), ...at(w, 'transform'), ...at(w, 'settings')],
     outputs: (w) => {
       const monitor = monitorPath(w);
       const record = recordPath(w);

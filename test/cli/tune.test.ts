@@ -129,6 +129,44 @@ describe('gitml/model/tune', () => {
     expect(JSON.parse(fx.read('metrics/eval.json')).accuracy).toBeGreaterThan(0.9);
   });
 
+  it('feeds a train stage through `settings:` in one repro, and trains again in the same repro when the search changes', () => {
+    const one = makeFixture({
+      'train.csv': dataset(600, 1),
+      'test.csv': dataset(300, 2),
+      'ml.yaml': `stages:\n${TUNE.replace('jobs: 2', 'jobs: 1')}${TRAIN.replace(/      max_depth: .*\n      learning_rate: .*\n/, '      settings: tune/best.yaml\n')}`,
+    });
+    const settings = () => JSON.parse(one.read('models/gbdt/metadata.json')).settings;
+    const changed = () => Object.entries(JSON.parse(one.gitml('status', '--json').stdout).stages).filter(([, s]) => (s as { changed: boolean }).changed);
+    const log = ok(one, 'repro');
+    expect(log).toMatch(/Running stage `tune`[\s\S]*Running stage `train`/);
+    expect(settings()).toMatchObject(parse(one.read('tune/best.yaml')));
+    expect(settings()).not.toHaveProperty('settings');
+    expect(changed()).toEqual([]);
+
+    one.write('ml.yaml', one.read('ml.yaml').replace('learning_rate: [0.1, 0.3, 50]', 'learning_rate: [0.2]'));
+    ok(one, 'repro');
+    expect(parse(one.read('tune/best.yaml')).learning_rate).toBe(0.2);
+    expect(settings().learning_rate).toBe(0.2);
+    expect(changed()).toEqual([]);
+  });
+
+  it('names each problem in a settings file at its line: not a model setting, also in with:, a value refused', () => {
+    const bad = makeFixture({
+      'train.csv': dataset(60, 1),
+      'best.yaml': 'max_depth: 0\nlearning_rate: 0.1\noutput: elsewhere\n',
+      'ml.yaml': `stages:\n${TRAIN.replace(/      max_depth: .*\n      learning_rate: .*\n/, '      settings: best.yaml\n      learning_rate: 0.3\n').replace(/  evaluate:[\s\S]*/, '')}`,
+    });
+    const r = bad.gitml('repro');
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(/best\.yaml:2:1: `learning_rate` is also set in ml\.yaml `with:`; keep one/);
+    expect(r.stderr + r.stdout).toMatch(/best\.yaml:3:1: `output` is not a model setting; set it in ml\.yaml `with:`/);
+    bad.write('best.yaml', 'max_depth: 0\n');
+    const r2 = bad.gitml('repro');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr + r2.stdout).toMatch(/best\.yaml:1:12: `max_depth`: .*1/);
+    expect(bad.exists('models/gbdt')).toBe(false);
+  });
+
   it('records a neural trial whose loss diverges, and fails only when every trial fails', () => {
     const nn = makeFixture({
       'train.csv': dataset(200, 3),

@@ -10,6 +10,7 @@ import { readTable, writeJson } from '../table.js';
 import { DatasetError, toDataset, type TableDataset } from './dataset.js';
 import { writeModelDir, type DataRef, type ModelKind, type ModelMetadata } from './model-dir.js';
 import { monitorPath, recordPath } from './paths.js';
+import { withSettingsFile } from './settings-file.js';
 import { taskMismatch } from './tasks.js';
 import { tableColumns } from './table-columns.js';
 import type { Dataset, EpochRecord, FittedModel, ModelFile, Task } from './types.js';
@@ -48,7 +49,7 @@ export interface TrainInput {
  * when, how fast), which is kept apart because it differs on every run.
  */
 export async function run(withMap: Record<string, unknown>, ctx: StepContext): Promise<void> {
-  const w = withMap as unknown as TrainWith;
+  const w = withSettingsFile(STEP, withMap, ctx.cwd) as unknown as TrainWith;
   const started = new Date();
   const table = await readTable(STEP, resolve(ctx.cwd, w.input), { shown: w.input });
   const task = resolveTask(w, table.getColumn.bind(table));
@@ -163,9 +164,12 @@ function readTransform(abs: string, shown: string): unknown {
   }
 }
 
-/** The settings that shape the model: everything but the paths (which metadata.json's `data` names with hashes). */
+/**
+ * The settings that shape the model: everything but the paths (which metadata.json's `data` names with hashes), those
+ * from a `settings` file included.
+ */
 function settingsOf(w: TrainWith): Record<string, unknown> {
-  const paths = new Set(['input', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'validation']);
+  const paths = new Set(['input', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'validation', 'settings']);
   return Object.fromEntries(Object.entries(w).filter(([k]) => !paths.has(k)).sort(([a], [b]) => compareStrings(a, b)));
 }
 
