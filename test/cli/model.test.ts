@@ -65,6 +65,8 @@ const PIPELINE = `stages:
       model: models/gbdt
       input: test.csv
       metrics: metrics/eval-gbdt.json
+      roc: plots/roc-gbdt.json
+      pr: plots/pr-gbdt.json
   train-linear:
     uses: gitml/model/train
     with:
@@ -139,6 +141,17 @@ describe('the model steps', () => {
     const gbdt = JSON.parse(fx.read('metrics/eval-gbdt.json'));
     expect(gbdt.accuracy).toBeGreaterThan(0.9);
     expect(Object.keys(gbdt.per_class)).toEqual(['a', 'b', 'c']);
+    // Multiclass curves pool every row's one-vs-rest decisions (300 rows x 3 classes: 300 positives, 600 negatives).
+    const roc: { fpr: number; tpr: number }[] = JSON.parse(fx.read('plots/roc-gbdt.json'));
+    expect(roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
+    expect(roc.at(-1)).toMatchObject({ fpr: 1, tpr: 1 });
+    for (let i = 1; i < roc.length; i++) expect(roc[i]!.fpr >= roc[i - 1]!.fpr && roc[i]!.tpr >= roc[i - 1]!.tpr).toBe(true);
+    for (const p of roc) expect([p.fpr * 600, p.tpr * 300].map((c) => Math.abs(c - Math.round(c)))).toEqual([expect.closeTo(0, 9), expect.closeTo(0, 9)]);
+    const auc = roc.slice(1).reduce((a, p, i) => a + ((p.fpr - roc[i]!.fpr) * (p.tpr + roc[i]!.tpr)) / 2, 0);
+    expect(auc).toBeGreaterThan(0.95);
+    const pr: { recall: number; precision: number }[] = JSON.parse(fx.read('plots/pr-gbdt.json'));
+    expect(pr[0]).toMatchObject({ recall: 0, precision: 1 });
+    expect(pr.at(-1)!.recall).toBe(1);
     const linear = JSON.parse(fx.read('metrics/eval-linear.json'));
     expect(linear.rmse).toBeLessThan(0.5);
     expect(linear.r2).toBeGreaterThan(0.95);
@@ -148,7 +161,7 @@ describe('the model steps', () => {
     const plots = ok(fx, 'plots', 'show', '--json');
     // The training history draws every figure it has, not only the first.
     expect(JSON.parse(plots)['plots/history-mlp.json'].transform).toEqual([{ fold: ['loss', 'accuracy'], as: ['field', 'value'] }]);
-    for (const p of ['plots/roc.json', 'plots/pr.json', 'plots/confusion.json', 'plots/importance.json', 'plots/predicted.json']) expect(plots).toContain(p);
+    for (const p of ['plots/roc.json', 'plots/pr.json', 'plots/confusion.json', 'plots/importance.json', 'plots/predicted.json', 'plots/roc-gbdt.json']) expect(plots).toContain(p);
   });
 
   it('accepts a model that passes its checks, and fails naming each check that does not hold', () => {

@@ -23,7 +23,7 @@ const STEP = 'evaluate';
 /** The plots each task can draw, by `with:` key. */
 const PLOTS_OF: Record<Task, readonly string[]> = {
   binary: ['roc', 'pr', 'confusion', 'importance'],
-  multiclass: ['confusion', 'importance'],
+  multiclass: ['roc', 'pr', 'confusion', 'importance'],
   regression: ['predicted', 'residuals', 'importance'],
   anomaly: ['roc', 'pr'],
 };
@@ -56,10 +56,10 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
 
     const scored = scoreModel(metadata, data, predicted, rule, (note) => ctx.log(`evaluate: ${note}`));
     const { metrics } = scored;
-    if (metadata.task === 'binary') {
-      const curve = { y01: y!, scores: positiveScores(predicted) };
-      out('roc', rocPoints(curve));
-      out('pr', prPoints(curve));
+    if (metadata.task === 'binary' || metadata.task === 'multiclass') {
+      const curve = metadata.task === 'binary' ? { y01: y!, scores: positiveScores(predicted) } : microAveraged(y!, predicted, metadata.classes!.length);
+      if (w.roc) out('roc', rocPoints(curve));
+      if (w.pr) out('pr', prPoints(curve));
     }
     if (scored.classes) out('confusion', confusionRecords(y!, scored.classes, metadata.classes!));
     if (metadata.task === 'regression') {
@@ -98,6 +98,16 @@ export async function run(withMap: Record<string, unknown>, ctx: StepContext): P
 function positiveScores(proba: Float64Array): Float64Array {
   const rows = proba.length / 2;
   return Float64Array.from({ length: rows }, (_, r) => proba[r * 2 + 1]!);
+}
+
+/**
+ * A multiclass model's one-vs-rest decisions pooled into one binary curve (scikit-learn's micro average): every row
+ * and class is a pair, positive when the row is of that class, scored by the class's probability.
+ */
+function microAveraged(y: Float64Array, proba: Float64Array, k: number): { y01: Float64Array; scores: Float64Array } {
+  const y01 = new Float64Array(proba.length);
+  for (let r = 0; r < y.length; r++) y01[r * k + y[r]!] = 1;
+  return { y01, scores: proba };
 }
 
 /** What permutation importance measures a feature by: accuracy for classifiers, RMSE for regression. */
