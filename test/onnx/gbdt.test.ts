@@ -192,6 +192,16 @@ describe('gbdtToOnnx', () => {
     expect(await parity(model, held)).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  it('a split that sends only missing values right (threshold +Infinity) does so in ONNX too', async () => {
+    const model = fitGbdt(
+      makeData(1000, 12, (x) => (Number.isNaN(x[1]!) ? 1 : 0)),
+      { task: 'binary', max_iter: 5, early_stopping: false },
+    );
+    expect(model.trees.some((t) => t.threshold.includes(Infinity))).toBe(true);
+    const probes = probeRows(model, makeData(100, 13, () => 0).x);
+    expect(await parity(model, probes)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('runs trees that are a single leaf, leaves that all push one way, and a model with no trees', async () => {
     // Every feature constant: nothing to split, every tree one leaf.
     const flat = makeData(200, 5, (_, r) => (r.next() < 0.3 ? 1 : 0));
