@@ -35,6 +35,10 @@ export { mergeLockfiles, type LockMerge } from './lockfile/merge.js';
 export { openRepo, openSnapshot, resolveRevision, WORKSPACE, type Repo, type Revision, type Snapshot } from './git/revision.js';
 export { parseLockfile, serializeLockfile, emptyLockfile, LOCKFILE, type Lockfile, type StageLock, type LockEntry } from './lockfile/lockfile.js';
 
+// Packaged models: the library API over the ONNX file gitml/model/package writes.
+export { loadModel, Model, ModelFileError, ModelInputError, type RowPrediction, type BatchPrediction, type Row, type Signature, type TensorSpec } from './serve/model.js';
+export { predict, type PredictOptions, type PredictResult } from './commands/predict.js';
+
 // Errors.
 export {
   GitmlError,

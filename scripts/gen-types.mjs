@@ -17,7 +17,7 @@ const targets = [
     schema: 'schemas/steps.schema.json',
     out: 'core/generated/steps.ts',
     validator: 'core/generated/validate-steps.ts',
-    exports: ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'train', 'evaluate', 'accept', 'tune'],
+    exports: ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'train', 'evaluate', 'accept', 'tune', 'packageModel'],
   },
 ];
 

@@ -14,6 +14,7 @@ import { registerDataCommands } from './data-commands.js';
 import { registerGcCommand } from './gc-command.js';
 import { registerCiCommands } from './ci-commands.js';
 import { registerGateCommand } from './gate-command.js';
+import { registerPredictCommand } from './predict-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
@@ -459,6 +460,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   registerGcCommand(program, ctx);
   registerGateCommand(program, ctx);
   registerReportCommand(program, ctx);
+  registerPredictCommand(program, ctx);
   registerCiCommands(program, ctx);
 
   const cache = program.command('cache').description('the object cache in .ml/cache');

@@ -588,6 +588,48 @@ export interface AcceptWith {
   backend?: Backend;
 }
 /**
+ * Export a trained model to ONNX with its preprocessing inside the graph, so that one file takes the raw feature columns; checks the ONNX outputs against the JavaScript model on a table.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "packageModel".
+ */
+export interface PackageWith {
+  /**
+   * A model directory gitml/model/train wrote.
+   */
+  model: string;
+  output: string;
+  /**
+   * The model's inputs, outputs and metadata as JSON. Default: OUTPUT with .signature.json for .onnx.
+   */
+  signature?: string;
+  /**
+   * The model's name in the ONNX metadata and when served. Default: the model directory's name.
+   */
+  name?: string;
+  /**
+   * A data file written in the format its extension names: .csv, .tsv, .parquet, .json, .ndjson or .arrow (also .tab, .pq, .jsonl, .ipc, .feather).
+   */
+  parity?: string;
+  /**
+   * Check at most this many rows (the first). Default 10000.
+   */
+  parity_rows?: number;
+  /**
+   * The largest difference allowed: absolute up to 1, relative above. Default 1e-5.
+   */
+  tolerance?: number;
+  /**
+   * The report gitml/data/clean wrote: its imputed values go into the graph, before the transform.
+   */
+  impute?: string;
+  /**
+   * A metrics file: the parity difference measured and the rows checked.
+   */
+  metrics?: string;
+  backend?: Backend;
+}
+/**
  * Search train settings (grid or seeded random) scored by k-fold cross-validation on the training table; writes each trial's results and the best settings for a later train stage. Any train setting not searched is fixed for every trial.
  *
  * This interface was referenced by `DataSteps`'s JSON-Schema

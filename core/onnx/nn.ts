@@ -7,17 +7,10 @@
  * Arithmetic follows the JS path: features are standardized in double and rounded to float (as `scaleRows` does), the
  * network runs in float, and a regression value is scaled back in double.
  */
-import { GitmlError } from '../errors.js';
 import type { NnFileMeta } from '../steps/model/nn/model.js';
 import type { ModelFile } from '../steps/model/types.js';
+import { OnnxExportError } from './errors.js';
 import { attr, type OnnxGraph } from './graph.js';
-
-/** The model files cannot be exported: damaged, or a layer ONNX export does not know. */
-export class OnnxExportError extends GitmlError {
-  constructor(reason: string) {
-    super('E_ONNX_EXPORT', `cannot export the model to ONNX: ${reason}`, { data: { reason }, exitCode: 1 });
-  }
-}
 
 interface LayerJson {
   class_name: string;

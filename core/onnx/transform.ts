@@ -15,7 +15,7 @@
  * Text columns cannot tell a null from the empty string, so a category `""` never matches (as null never does in JS).
  */
 import { ML_DOMAIN, attr, ELEM, type OnnxGraph } from './graph.js';
-import { OnnxExportError } from './nn.js';
+import { OnnxExportError } from './errors.js';
 import { outputColumns, type Category, type ColumnOp, type ColumnTransform, type Transform } from '../steps/transform.js';
 
 /** One graph input: a raw column, by name. */

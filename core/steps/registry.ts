@@ -4,7 +4,7 @@ import type { SynthWith, TuneWith } from '../generated/steps.js';
 import type { PlotOptions } from '../pipeline/types.js';
 import { checkSynthWith } from './synth-settings.js';
 import { METRIC_DIRECTIONS } from './model/metrics/direction.js';
-import { monitorPath, recordPath } from './model/paths.js';
+import { monitorPath, recordPath, signaturePath } from './model/paths.js';
 import { parseCheck } from './model/accept-checks.js';
 import { checkTuneWith } from './model/tune-settings.js';
 
@@ -12,7 +12,7 @@ import { checkTuneWith } from './model/tune-settings.js';
 export const STEP_PREFIX = 'gitml/';
 const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept', 'model/tune'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept', 'model/tune', 'model/package'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -99,15 +99,16 @@ const KEYS = {
   features: ['input', 'output', 'transform', 'standardize', 'normalize', 'one_hot', 'ordinal', 'bucketize', 'log'],
   split: ['input', 'outputs', 'fractions', 'stratify', 'time', 'group', 'seed'],
   synth: ['profile', 'schema', 'output', 'rows', 'seed', 'correlations', 'label'],
-  train: ['input', 'label', 'features', 'task', 'model', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'validation', 'validation_fraction', 'seed', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'encoder', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'monitor_batches', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
+  train: ['input', 'label', 'features', 'task', 'model', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'settings', 'validation', 'validation_fraction', 'seed', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'encoder', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'monitor_batches', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
   accept: ['model', 'input', 'label', 'checks', 'threshold', 'max_latency_ms', 'report', 'backend'],
   tune: ['input', 'label', 'features', 'task', 'model', 'search', 'method', 'trials', 'folds', 'score', 'seed', 'jobs', 'results', 'best', 'metrics', 'validation_fraction', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
+  package: ['model', 'output', 'signature', 'name', 'parity', 'parity_rows', 'tolerance', 'impute', 'metrics', 'backend'],
   evaluate: ['model', 'input', 'label', 'metrics', 'threshold', 'roc', 'pr', 'confusion', 'predicted', 'residuals', 'importance', 'importance_repeats', 'seed', 'backend'],
 };
 
 /** `better:` of the metrics files the model steps write: every metric name they emit that has a direction. */
 const MODEL_BETTER = Object.fromEntries(
-  Object.entries({ ...METRIC_DIRECTIONS, loss: 'lower', val_loss: 'lower', val_accuracy: 'higher', val_rmse: 'lower' }).filter(
+  Object.entries({ ...METRIC_DIRECTIONS, loss: 'lower', val_loss: 'lower', val_accuracy: 'higher', val_rmse: 'lower', parity_max_diff: 'lower' }).filter(
     (e): e is [string, 'higher' | 'lower'] => e[1] !== null,
   ),
 );
@@ -241,9 +242,21 @@ export const STEPS: Record<StepName, StepDefinition> = {
     keys: KEYS.tune,
     check: checkedBy(validators.tune, (w) => checkTuneWith(w as TuneWith)),
     inputs: (w) => at(w, 'input'),
-    // The best settings are read by `vars:` when ml.yaml loads: committed to git, like the results beside them.
+    // The best settings are read by a train stage's `settings:` (or `vars:`): committed to git, like the results beside them.
     outputs: (w) => [...out(w, 'results', false), ...out(w, 'best', false), ...metricOut(w, 'metrics')],
     load: () => import('./model/tune.js'),
+  },
+  'model/package': {
+    name: 'model/package',
+    summary: 'export a trained model to ONNX with its preprocessing in the graph, and check it against the JavaScript model',
+    keys: KEYS.package,
+    check: schemaChecker(validators.packageModel),
+    inputs: (w) => [...at(w, 'model'), ...at(w, 'parity'), ...at(w, 'impute')],
+    outputs: (w) => {
+      const signature = signaturePath(w);
+      return [...out(w, 'output', true), ...(signature ? [{ key: [w.signature === undefined ? 'output' : 'signature'], path: signature, cache: false }] : []), ...metricOut(w, 'metrics')];
+    },
+    load: () => import('./model/package.js'),
   },
 };
 

@@ -152,6 +152,11 @@ export function writeJson(abs: string, value: unknown): void {
   atomically(abs, (tmp) => writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`));
 }
 
+/** Writes bytes atomically. */
+export function writeBytes(abs: string, bytes: Uint8Array): void {
+  atomically(abs, (tmp) => writeFileSync(tmp, bytes));
+}
+
 /** Writes text atomically. */
 export function writeText(abs: string, text: string): void {
   atomically(abs, (tmp) => writeFileSync(tmp, text));

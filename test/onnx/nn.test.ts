@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxGraph } from '../../core/onnx/graph.js';
-import { nnToOnnx, OnnxExportError } from '../../core/onnx/nn.js';
+import { OnnxExportError } from '../../core/onnx/errors.js';
+import { nnToOnnx } from '../../core/onnx/nn.js';
 import { createSession, loadOrt } from '../../core/onnx/runtime.js';
 import { fitNn, type NnSettings } from '../../core/steps/model/nn/index.js';
 import type { Dataset, Matrix } from '../../core/steps/model/types.js';
@@ -48,7 +49,7 @@ describe('nnToOnnx', () => {
   });
 
   it('gives a regression value on the target scale, and an autoencoder score, within 1e-5', async () => {
-    const reg = linearData(300, 3, 4);
+    const reg = linearData(300, 4);
     // A target far from 0, so that rounding the value to float would show.
     const far = { ...reg, y: reg.y!.map((v) => 1000 + 50 * v) };
     const { diff, outputs } = await maxDiff(far, { model: 'mlp', task: 'regression', hidden: [8], activation: 'relu', epochs: 3 }, far.x);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxGraph } from '../../core/onnx/graph.js';
-import { OnnxExportError } from '../../core/onnx/nn.js';
+import { OnnxExportError } from '../../core/onnx/errors.js';
 import { createSession, runColumns, type ColumnValues } from '../../core/onnx/runtime.js';
 import { preprocessToOnnx, type ImputeValue, type RawInput } from '../../core/onnx/transform.js';
 import { run as clean, type CleanReport } from '../../core/steps/clean.js';

@@ -1,4 +1,4 @@
-/** Output paths of `gitml/model/train` that default from `output`: known when ml.yaml is read, as outputs must be. */
+/** Output paths of the model steps that default from `output`: known when ml.yaml is read, as outputs must be. */
 
 const base = (output: string) => output.replace(/\/+$/, '');
 
@@ -14,4 +14,10 @@ export function monitorPath(w: { model?: unknown; output?: unknown; monitor?: un
  */
 export function recordPath(w: { record?: unknown }): string | undefined {
   return typeof w.record === 'string' ? w.record : undefined;
+}
+
+/** `gitml/model/package`'s signature: `signature`, or OUTPUT with `.signature.json` for `.onnx`. */
+export function signaturePath(w: { output?: unknown; signature?: unknown }): string | undefined {
+  if (typeof w.signature === 'string') return w.signature;
+  return typeof w.output === 'string' ? w.output.replace(/\.onnx$/, '.signature.json') : undefined;
 }

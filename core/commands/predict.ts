@@ -1,0 +1,187 @@
+/**
+ * `gitml predict`: batch predictions of a packaged model over CSV, TSV, NDJSON or Parquet files, a batch of rows at a
+ * time, written beside each row's id (or row number) with the model's version. Nothing is written unless every row
+ * was predicted: the output goes to a temporary file, renamed into place at the end.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { globFiles, WILDCARD } from '../util/glob.js';
+import { formatOf } from '../steps/table.js';
+import { PredictInputError, readBatches, type Batch } from '../serve/batches.js';
+import { Model, ModelInputError, type BatchPrediction, type Signature } from '../serve/model.js';
+
+export interface PredictOptions {
+  cwd?: string;
+  /** The ONNX file `gitml/model/package` wrote. */
+  model: string;
+  /** Files or globs, read in order (a glob's matches sorted). */
+  inputs: string[];
+  /** CSV, TSV, NDJSON (streamed) or Parquet (written at the end); by extension. */
+  output: string;
+  /** Rows per batch. @default 8192 */
+  batch?: number;
+  /** A column copied from the input beside each prediction; without it, `row` (1-based, across the inputs). */
+  id?: string;
+}
+
+export interface PredictResult {
+  rows: number;
+  files: string[];
+  signature: Signature;
+  seconds: number;
+}
+
+const OUTPUT_FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'];
+
+export async function predict(o: PredictOptions): Promise<PredictResult> {
+  const started = performance.now();
+  const cwd = o.cwd ?? process.cwd();
+  const batch = o.batch ?? 8192;
+  if (!Number.isInteger(batch) || batch < 1) throw new PredictInputError(`--batch must be a whole number of rows >= 1, got ${o.batch}`);
+  const outFormat = formatOf(o.output);
+  if (!outFormat || !OUTPUT_FORMATS.includes(outFormat)) throw new PredictInputError(`--output ${o.output}: write .csv, .tsv, .ndjson or .parquet`);
+  const files = o.inputs.flatMap((entry) => {
+    const matches = WILDCARD.test(entry) ? globFiles(cwd, entry) : [entry];
+    if (!matches.length) throw new PredictInputError(`--input ${entry} matches no file`, { input: entry });
+    return matches;
+  });
+  const outAbs = resolve(cwd, o.output);
+  if (files.some((f) => resolve(cwd, f) === outAbs)) throw new PredictInputError(`--output ${o.output} is also an input`);
+
+  const model = await Model.load(resolve(cwd, o.model));
+  const s = model.signature;
+  const inputs = s.inputs.map((i) => i.name);
+  const idColumn = o.id;
+  const needed = idColumn !== undefined && !inputs.includes(idColumn) ? [...inputs, idColumn] : inputs;
+  const names = outputNames(s, idColumn ?? 'row');
+  const writer = openWriter(outAbs, outFormat as Format, names);
+  let rows = 0;
+  try {
+    for (const file of files) {
+      for await (const b of readBatches(resolve(cwd, file), file, needed, batch)) {
+        const predicted = await model.predictBatch(typed(s, b));
+        const ids = idColumn !== undefined ? b.columns[idColumn]! : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
+        writer.write(records(s, predicted, ids));
+        rows += b.rows;
+      }
+    }
+    await writer.finish();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    await model.close();
+  }
+  return { rows, files, signature: s, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A batch's input columns as the model's typed columns; a value of the wrong type names its file and line. */
+function typed(s: Signature, b: Batch): Record<string, Float64Array | string[]> {
+  const out: Record<string, Float64Array | string[]> = {};
+  for (const spec of s.inputs) {
+    const values = b.columns[spec.name]!;
+    if (spec.datatype === 'FP64') {
+      const col = new Float64Array(b.rows);
+      for (let i = 0; i < b.rows; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) col[i] = NaN;
+        else if (typeof v === 'number' || typeof v === 'bigint') col[i] = Number(v);
+        else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) col[i] = Number(v);
+        else if (typeof v === 'string' && /^(nan|NaN)$/.test(v)) col[i] = NaN;
+        else throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be a number, got ${JSON.stringify(v)}`, spec.name, i);
+      }
+      out[spec.name] = col;
+    } else {
+      out[spec.name] = values.map((v, i) => {
+        if (v === null || v === undefined) return '';
+        if (typeof v === 'string') return v;
+        if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+        throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be text, got ${JSON.stringify(v)}`, spec.name, i);
+      });
+    }
+  }
+  return out;
+}
+
+/** The output columns: the id, the prediction (label and one probability per class, or value, or score), the version. */
+function outputNames(s: Signature, id: string): string[] {
+  const names = [id];
+  if (s.task === 'binary' || s.task === 'multiclass') names.push('label', ...(s.classes ?? []).map((c) => `probability_${c}`));
+  else if (s.task === 'regression') names.push('value');
+  else names.push('score');
+  names.push('model_version');
+  return names;
+}
+
+function records(s: Signature, p: BatchPrediction, ids: readonly unknown[]): unknown[][] {
+  const k = s.classes?.length ?? 0;
+  return Array.from({ length: p.rows }, (_, i) => {
+    const row: unknown[] = [ids[i] ?? null];
+    if (p.label) row.push(p.label[i], ...Array.from({ length: k }, (_, j) => p.probabilities![i * k + j]));
+    else if (p.value) row.push(p.value[i]);
+    else row.push(p.score![i]);
+    row.push(s.model_version);
+    return row;
+  });
+}
+
+type Format = 'csv' | 'tsv' | 'ndjson' | 'parquet';
+
+interface Writer {
+  write(rows: unknown[][]): void;
+  finish(): Promise<void>;
+  abort(): void;
+}
+
+/** Writes to a temporary file beside `abs`, renamed into place by `finish`; `abort` removes it. */
+function openWriter(abs: string, format: Format, names: string[]): Writer {
+  mkdirSync(dirname(abs), { recursive: true });
+  const tmp = `${abs}.tmp-${process.pid}`;
+  if (format === 'parquet') {
+    const columns: unknown[][] = names.map(() => []);
+    return {
+      write: (rows) => rows.forEach((r) => r.forEach((v, j) => columns[j]!.push(v))),
+      async finish() {
+        const { loadPolars } = await import('../steps/table.js');
+        const p = await loadPolars();
+        const df = p.DataFrame(Object.fromEntries(names.map((n, j) => [n, columns[j]!])));
+        try {
+          df.writeParquet(tmp);
+          renameSync(tmp, abs);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          throw err;
+        }
+      },
+      abort: () => rmSync(tmp, { force: true }),
+    };
+  }
+  const fd = openSync(tmp, 'w');
+  const sep = format === 'tsv' ? '\t' : ',';
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    const t = String(v);
+    return /["\r\n]/.test(t) || t.includes(sep) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  if (format !== 'ndjson') writeSync(fd, `${names.map(cell).join(sep)}\n`);
+  let open = true;
+  return {
+    write(rows) {
+      const text =
+        format === 'ndjson'
+          ? rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, j) => [n, typeof r[j] === 'bigint' ? Number(r[j]) : r[j]])))).join('\n')
+          : rows.map((r) => r.map(cell).join(sep)).join('\n');
+      if (text) writeSync(fd, `${text}\n`);
+    },
+    async finish() {
+      closeSync(fd);
+      open = false;
+      renameSync(tmp, abs);
+    },
+    abort() {
+      if (open) closeSync(fd);
+      open = false;
+      rmSync(tmp, { force: true });
+    },
+  };
+}

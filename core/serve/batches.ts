@@ -1,0 +1,131 @@
+/**
+ * Input files read a batch of rows at a time, so that batch prediction keeps memory flat however large the input:
+ * CSV/TSV through csv-parse's stream, NDJSON line by line, Parquet by row slices through polars' lazy reader.
+ * Every batch holds the named columns only, as JS values (null for a missing one).
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import { GitmlError } from '../errors.js';
+import { formatOf } from '../steps/table.js';
+
+/** An input file that cannot be read as a table, or is missing a column. */
+export class PredictInputError extends GitmlError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_PREDICT_INPUT', message, { data, exitCode: 1 });
+  }
+}
+
+export interface Batch {
+  rows: number;
+  /** Column -> values, one per row. */
+  columns: Record<string, unknown[]>;
+  /** Line (CSV, NDJSON) or row (Parquet) number of each row in its file, 1-based, for messages. */
+  where: (row: number) => string;
+}
+
+/** The formats `gitml predict` reads. */
+export const PREDICT_FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
+
+/** Batches of `batch` rows of columns `columns` (checked against the file's header before the first row). */
+export async function* readBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+  const format = formatOf(abs);
+  if (format === 'csv' || format === 'tsv') yield* csvBatches(abs, shown, columns, batch, format === 'tsv' ? '\t' : ',');
+  else if (format === 'ndjson') yield* ndjsonBatches(abs, shown, columns, batch);
+  else if (format === 'parquet') yield* parquetBatches(abs, shown, columns, batch);
+  else throw new PredictInputError(`${shown}: cannot read this format; give ${PREDICT_FORMATS.join(', ')}`, { file: shown });
+}
+
+function missing(shown: string, have: readonly string[], need: readonly string[]): void {
+  const absent = need.filter((c) => !have.includes(c));
+  if (absent.length)
+    throw new PredictInputError(`${shown}: no column ${absent.map((c) => `\`${c}\``).join(', ')}, which the model takes (the file has ${have.join(', ') || 'no columns'})`, {
+      file: shown,
+      columns: absent,
+    });
+}
+
+async function* csvBatches(abs: string, shown: string, columns: readonly string[], batch: number, delimiter: string): AsyncGenerator<Batch> {
+  const parser = createReadStream(abs).pipe(parse({ delimiter, relax_column_count: false, skip_empty_lines: true, info: true }));
+  let index: number[] | null = null;
+  let cols: unknown[][] = columns.map(() => []);
+  let lines: number[] = [];
+  const flush = (): Batch => {
+    const at = lines;
+    const out: Batch = { rows: at.length, columns: Object.fromEntries(columns.map((c, j) => [c, cols[j]!])), where: (r) => `${shown}:${at[r]}` };
+    cols = columns.map(() => []);
+    lines = [];
+    return out;
+  };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!index) {
+        missing(shown, record, columns);
+        index = columns.map((c) => record.indexOf(c));
+        continue;
+      }
+      // An empty field is a missing value, as polars reads CSV.
+      index.forEach((i, j) => cols[j]!.push(record[i] === '' ? null : record[i]));
+      lines.push(info.lines);
+      if (lines.length === batch) yield flush();
+    }
+  } catch (err) {
+    if (err instanceof GitmlError) throw err;
+    throw new PredictInputError(`${shown}: not valid ${delimiter === ',' ? 'CSV' : 'TSV'}: ${(err as Error).message}`, { file: shown });
+  }
+  if (!index) missing(shown, [], columns);
+  if (lines.length) yield flush();
+}
+
+async function* ndjsonBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+  let cols: unknown[][] = columns.map(() => []);
+  let lines: number[] = [];
+  let line = 0;
+  const flush = (): Batch => {
+    const at = lines;
+    const out: Batch = { rows: at.length, columns: Object.fromEntries(columns.map((c, j) => [c, cols[j]!])), where: (r) => `${shown}:${at[r]}` };
+    cols = columns.map(() => []);
+    lines = [];
+    return out;
+  };
+  for await (const text of createInterface({ input: createReadStream(abs), crlfDelay: Infinity })) {
+    line++;
+    if (!text.trim()) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (err) {
+      throw new PredictInputError(`${shown}:${line}: not JSON (${(err as Error).message})`, { file: shown, line });
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new PredictInputError(`${shown}:${line}: expected an object per line`, { file: shown, line });
+    const r = record as Record<string, unknown>;
+    const absent = columns.find((c) => !(c in r));
+    if (absent !== undefined) throw new PredictInputError(`${shown}:${line}: no \`${absent}\`, which the model takes`, { file: shown, line, columns: [absent] });
+    columns.forEach((c, j) => cols[j]!.push(r[c]));
+    lines.push(line);
+    if (lines.length === batch) yield flush();
+  }
+  if (lines.length) yield flush();
+}
+
+async function* parquetBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+  const { loadPolars } = await import('../steps/table.js');
+  const p = await loadPolars();
+  let lazy;
+  let names: string[];
+  try {
+    lazy = p.scanParquet(abs);
+    names = lazy.columns;
+  } catch (err) {
+    throw new PredictInputError(`${shown}: not a Parquet file polars can read (${(err as Error).message.split('\n')[0]})`, { file: shown });
+  }
+  missing(shown, names, columns);
+  const selected = lazy.select(...columns.map((c) => p.col(c)));
+  for (let start = 0; ; start += batch) {
+    const df = await selected.slice(start, batch).collect();
+    if (df.height === 0) return;
+    const at = start;
+    yield { rows: df.height, columns: Object.fromEntries(columns.map((c) => [c, df.getColumn(c).toArray() as unknown[]])), where: (r) => `${shown} row ${at + r + 1}` };
+    if (df.height < batch) return;
+  }
+}

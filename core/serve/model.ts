@@ -1,0 +1,215 @@
+/**
+ * A packaged model (the ONNX file `gitml/model/package` writes) ready to predict: the library API
+ * (`import { loadModel } from 'gitml'`), `gitml predict` and `gitml serve` all go through it, so every caller gets the
+ * same checks of its input. The signature is read from the file's own metadata, so the file alone is enough.
+ */
+import { readFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import type { InferenceSession } from 'onnxruntime-node';
+import { GitmlError } from '../errors.js';
+import { SIGNATURE_FORMAT, type Signature, type TensorSpec } from '../onnx/model.js';
+import { createSession, runColumns, type ColumnValues, type RunOutput } from '../onnx/runtime.js';
+
+export type { Signature, TensorSpec } from '../onnx/model.js';
+
+/** The file is not a model `gitml/model/package` wrote, or cannot be read. */
+export class ModelFileError extends GitmlError {
+  constructor(file: string, reason: string) {
+    super('E_MODEL_FILE', `${file}: ${reason}`, { data: { file, reason }, exitCode: 1 });
+  }
+}
+
+/** Input the model cannot take: a missing column, a value of the wrong type, columns of different lengths. */
+export class ModelInputError extends GitmlError {
+  constructor(
+    message: string,
+    readonly column?: string,
+    readonly row?: number,
+  ) {
+    super('E_MODEL_INPUT', message, { data: { ...(column !== undefined ? { column } : {}), ...(row !== undefined ? { row } : {}) }, exitCode: 1 });
+  }
+}
+
+/** A record's values: numbers (null or NaN for a missing one) and text. */
+export type Row = Record<string, unknown>;
+
+/** One row's answer. */
+export interface RowPrediction {
+  label?: string;
+  /** Class name -> probability. */
+  probabilities?: Record<string, number>;
+  value?: number;
+  score?: number;
+}
+
+/** Column answers of a batch: `probabilities` is row-major rows x classes. */
+export interface BatchPrediction {
+  rows: number;
+  label?: string[];
+  probabilities?: Float32Array;
+  value?: Float64Array;
+  score?: Float32Array;
+}
+
+/** Reads `gitml.signature` from an ONNX file's metadata without running it. */
+export function readSignature(bytes: Uint8Array, shown: string): Signature {
+  let props: { key?: string | null; value?: string | null }[];
+  try {
+    props = onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? [];
+  } catch (err) {
+    throw new ModelFileError(shown, `not an ONNX model (${(err as Error).message})`);
+  }
+  const text = props.find((p) => p.key === 'gitml.signature')?.value;
+  if (!text) throw new ModelFileError(shown, 'an ONNX model without a gitml signature: package it with gitml/model/package');
+  let s: Signature;
+  try {
+    s = JSON.parse(text) as Signature;
+  } catch (err) {
+    throw new ModelFileError(shown, `its gitml signature is not JSON (${(err as Error).message})`);
+  }
+  if (s.format !== SIGNATURE_FORMAT || !Array.isArray(s.inputs) || !Array.isArray(s.outputs)) throw new ModelFileError(shown, 'its gitml signature is damaged');
+  return s;
+}
+
+export class Model {
+  private constructor(
+    readonly signature: Signature,
+    private readonly session: InferenceSession,
+  ) {}
+
+  /** Loads an ONNX file `gitml/model/package` wrote. */
+  static async load(path: string, opts: { threads?: number } = {}): Promise<Model> {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new ModelFileError(path, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    return Model.fromBytes(bytes, path, opts);
+  }
+
+  static async fromBytes(bytes: Uint8Array, shown: string, opts: { threads?: number } = {}): Promise<Model> {
+    const signature = readSignature(bytes, shown);
+    let session: InferenceSession;
+    try {
+      session = await createSession(bytes, opts);
+    } catch (err) {
+      throw new ModelFileError(shown, `onnxruntime cannot load it (${(err as Error).message})`);
+    }
+    return new Model(signature, session);
+  }
+
+  /** The model's metadata: name, version, task, classes, inputs and outputs, training data and figures. */
+  get metadata(): Signature {
+    return this.signature;
+  }
+
+  /**
+   * Predicts records (`[{tenure: 3, plan: 'pro'}, ...]`) or a column map (`{tenure: [3, 7], plan: ['pro', 'free']}`);
+   * one answer per row. Every input column must be there; extra keys are ignored.
+   */
+  async predict(input: readonly Row[] | Record<string, readonly unknown[]>): Promise<RowPrediction[]> {
+    const columns = Array.isArray(input) ? this.fromRecords(input as readonly Row[]) : this.fromColumns(input as Record<string, readonly unknown[]>);
+    const out = await this.predictBatch(columns);
+    return rowsOf(out, this.signature.classes);
+  }
+
+  /** Predicts typed columns: Float64Array for numeric inputs (NaN: missing), string arrays for text ("": missing). */
+  async predictBatch(columns: Record<string, Float64Array | readonly string[]>): Promise<BatchPrediction> {
+    let rows = -1;
+    const feeds: Record<string, ColumnValues> = {};
+    for (const spec of this.signature.inputs) {
+      const values = columns[spec.name];
+      if (values === undefined) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
+      if (spec.datatype === 'FP64' ? !(values instanceof Float64Array) : !Array.isArray(values))
+        throw new ModelInputError(`input column \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'a Float64Array' : 'an array of strings'}`, spec.name);
+      if (rows >= 0 && values.length !== rows) throw new ModelInputError(`input column \`${spec.name}\` has ${values.length} rows, the others ${rows}`, spec.name);
+      rows = values.length;
+      feeds[spec.name] = values;
+    }
+    if (rows <= 0) return { rows: 0 };
+    const out = await runColumns(this.session, feeds, rows);
+    return batchOf(out, rows);
+  }
+
+  /** Frees the session. */
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  private inputList(): string {
+    return this.signature.inputs.map((i) => i.name).join(', ');
+  }
+
+  private fromRecords(records: readonly Row[]): Record<string, Float64Array | string[]> {
+    const columns: Record<string, Float64Array | string[]> = {};
+    for (const spec of this.signature.inputs) {
+      const read = reader(spec);
+      if (spec.datatype === 'FP64') {
+        const out = new Float64Array(records.length);
+        records.forEach((r, i) => (out[i] = read(r, i) as number));
+        columns[spec.name] = out;
+      } else columns[spec.name] = records.map((r, i) => read(r, i) as string);
+    }
+    return columns;
+  }
+
+  private fromColumns(map: Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
+    const columns: Record<string, Float64Array | string[]> = {};
+    for (const spec of this.signature.inputs) {
+      const values = map[spec.name];
+      if (!Array.isArray(values)) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
+      const read = reader(spec);
+      const row = (i: number): Row => ({ [spec.name]: values[i] });
+      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (_, i) => read(row(i), i) as number) : values.map((_, i) => read(row(i), i) as string);
+    }
+    return columns;
+  }
+}
+
+/** Loads a packaged model: `const model = await loadModel('models/churn.onnx')`. */
+export function loadModel(path: string, opts: { threads?: number } = {}): Promise<Model> {
+  return Model.load(path, opts);
+}
+
+/** Reads one input's value from a record, checked against its type: null is missing (NaN or ""). */
+function reader(spec: TensorSpec): (r: Row, i: number) => number | string {
+  const name = spec.name;
+  if (spec.datatype === 'FP64')
+    return (r, i) => {
+      if (!(name in r)) throw new ModelInputError(`row ${i + 1} has no \`${name}\``, name, i);
+      const v = r[name];
+      if (v === null) return NaN;
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
+      throw new ModelInputError(`row ${i + 1}: \`${name}\` must be a number or null, got ${JSON.stringify(v)}`, name, i);
+    };
+  return (r, i) => {
+    if (!(name in r)) throw new ModelInputError(`row ${i + 1} has no \`${name}\``, name, i);
+    const v = r[name];
+    if (v === null) return '';
+    if (typeof v === 'string') return v;
+    throw new ModelInputError(`row ${i + 1}: \`${name}\` must be text or null, got ${JSON.stringify(v)}`, name, i);
+  };
+}
+
+function batchOf(out: Record<string, RunOutput>, rows: number): BatchPrediction {
+  const b: BatchPrediction = { rows };
+  if (out.label) b.label = out.label.data as string[];
+  if (out.probabilities) b.probabilities = out.probabilities.data as Float32Array;
+  if (out.value) b.value = out.value.data as Float64Array;
+  if (out.score) b.score = out.score.data as Float32Array;
+  return b;
+}
+
+function rowsOf(b: BatchPrediction, classes: readonly string[] | undefined): RowPrediction[] {
+  const k = classes?.length ?? 0;
+  return Array.from({ length: b.rows }, (_, i) => {
+    const r: RowPrediction = {};
+    if (b.label) r.label = b.label[i]!;
+    if (b.probabilities && classes) r.probabilities = Object.fromEntries(classes.map((c, j) => [c, b.probabilities![i * k + j]!]));
+    if (b.value) r.value = b.value[i]!;
+    if (b.score) r.score = b.score[i]!;
+    return r;
+  });
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { loadModel, ModelInputError } from '../../core/serve/model.js';
+import { Random } from '../../core/steps/model/random.js';
+import { makeFixture, type Fixture } from '../helpers/fixture.js';
+import { join } from 'node:path';
+
+const PLANS = ['basic', 'pro', 'team'];
+
+/**
+ * Raw rows: an id, two numbers (spend sometimes missing), a plan (text, sometimes missing; `enterprise` only in the
+ * new rows, unseen at fit time), a binary label and a numeric target.
+ */
+function dataset(rows: number, seed: number, unseen = false): string {
+  const r = new Random(seed);
+  const lines = ['id,tenure,spend,plan,churned,amount'];
+  for (let i = 0; i < rows; i++) {
+    const tenure = Math.floor(r.next() * 60);
+    const spend = r.next() < 0.05 ? '' : (20 + 80 * r.next()).toFixed(2);
+    const plan = r.next() < 0.05 ? '' : unseen && i % 10 === 0 ? 'enterprise' : PLANS[Math.floor(r.next() * 3)]!;
+    const s = spend === '' ? 50 : Number(spend);
+    const z = -0.05 * tenure + 0.03 * s + (plan === 'pro' ? 1 : plan === 'team' ? -1 : 0) + 0.5 * r.normal();
+    lines.push(`${1000 + i},${tenure},${spend},${plan},${z > 0 ? 'yes' : 'no'},${(2 * tenure + s + 10 * (plan === 'pro' ? 1 : 0) + r.normal()).toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const PIPELINE = `stages:
+  features:
+    uses: gitml/data/features
+    with:
+      input: train.csv
+      output: features.parquet
+      transform: transform.json
+      standardize: [tenure]
+      log: [spend]
+      one_hot: [plan]
+  gbdt:
+    uses: gitml/model/train
+    with:
+      input: features.parquet
+      label: churned
+      features: [tenure, spend, plan_basic, plan_pro, plan_team]
+      model: gbdt
+      max_iter: 30
+      transform: transform.json
+      output: models/churn
+  package-gbdt:
+    uses: gitml/model/package
+    with:
+      model: models/churn
+      output: models/churn.onnx
+      parity: new.csv
+      metrics: metrics/package-gbdt.json
+  clean:
+    uses: gitml/data/clean
+    with:
+      input: train.csv
+      output: clean.parquet
+      report: clean.json
+      impute: {spend: median, plan: mode}
+  features-clean:
+    uses: gitml/data/features
+    with:
+      input: clean.parquet
+      output: features-clean.parquet
+      transform: transform-clean.json
+      normalize: [spend]
+      bucketize: {tenure: [12, 24, 36]}
+      ordinal: [plan]
+  mlp:
+    uses: gitml/model/train
+    with:
+      input: features-clean.parquet
+      label: amount
+      features: [tenure, spend, plan]
+      model: mlp
+      task: regression
+      hidden: [8]
+      epochs: 5
+      backend: cpu
+      transform: transform-clean.json
+      output: models/amount
+  package-mlp:
+    uses: gitml/model/package
+    with:
+      model: models/amount
+      output: models/amount.onnx
+      signature: models/amount.json
+      name: amount
+      parity: new.csv
+      impute: clean.json
+      metrics: metrics/package-mlp.json
+`;
+
+function ok(fx: Fixture, ...args: string[]): string {
+  const r = fx.gitml(...args);
+  expect(r.code, `gitml ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r.stdout + r.stderr;
+}
+
+const csvRows = (text: string): string[][] => text.trim().split('\n').map((l) => l.split(','));
+
+describe('gitml/model/package and gitml predict', () => {
+  const fx = makeFixture({ 'train.csv': dataset(400, 1), 'new.csv': dataset(200, 2, true), 'ml.yaml': PIPELINE });
+
+  it('packages a classifier and a regressor with their preprocessing in the graph, checked against the JS models', () => {
+    const log = ok(fx, 'repro');
+    expect(log).toMatch(/package: models\/churn -> models\/churn\.onnx \(3 raw inputs -> label, probabilities/);
+    for (const m of ['gbdt', 'mlp']) {
+      const metrics = JSON.parse(fx.read(`metrics/package-${m}.json`));
+      expect(metrics.parity_rows).toBe(200);
+      expect(metrics.parity_max_diff).toBeLessThan(1e-5);
+    }
+    const sig = JSON.parse(fx.read('models/churn.signature.json'));
+    expect(sig).toMatchObject({ format: 'gitml-signature', name: 'churn', task: 'binary', model: 'gbdt', label: 'churned', classes: ['no', 'yes'] });
+    expect(sig.inputs).toEqual([
+      { name: 'tenure', datatype: 'FP64', shape: [-1] },
+      { name: 'spend', datatype: 'FP64', shape: [-1] },
+      { name: 'plan', datatype: 'BYTES', shape: [-1] },
+    ]);
+    expect(sig.outputs).toEqual([
+      { name: 'label', datatype: 'BYTES', shape: [-1] },
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+    ]);
+    expect(sig.model_version).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.parse(fx.read('models/amount.json'))).toMatchObject({ name: 'amount', task: 'regression', outputs: [{ name: 'value', datatype: 'FP64', shape: [-1] }] });
+    // Deterministic: packaging again gives the same bytes, so the lock entry stays.
+    const before = fx.read('ml.lock.json');
+    ok(fx, 'repro', '-f', 'package-gbdt', 'package-mlp');
+    expect(fx.read('ml.lock.json')).toBe(before);
+  });
+
+  it('predicts a file in batches, beside the id, with the model version; the same from Parquet and NDJSON', async () => {
+    const log = ok(fx, 'predict', 'models/churn.onnx', '-i', 'new.csv', '-o', 'out/pred.csv', '--id', 'id', '--batch', '64');
+    expect(log).toMatch(/wrote out\/pred\.csv: 200 predictions by churn \(version [0-9a-f]{16}\) from 1 file/);
+    const rows = csvRows(fx.read('out/pred.csv'));
+    expect(rows[0]).toEqual(['id', 'label', 'probability_no', 'probability_yes', 'model_version']);
+    expect(rows).toHaveLength(201);
+    const version = JSON.parse(fx.read('models/churn.signature.json')).model_version;
+    for (const r of rows.slice(1)) {
+      expect(Number(r[2]) + Number(r[3])).toBeCloseTo(1, 6);
+      expect(r[1]).toBe(Number(r[3]) > Number(r[2]) ? 'yes' : 'no');
+      expect(r[4]).toBe(version);
+    }
+    expect(rows.slice(1).map((r) => r[0])).toEqual(Array.from({ length: 200 }, (_, i) => String(1000 + i)));
+
+    // The library gives the same answers, from records.
+    const model = await loadModel(join(fx.dir, 'models/churn.onnx'));
+    const records = csvRows(fx.read('new.csv'))
+      .slice(1)
+      .map(([, tenure, spend, plan]) => ({ tenure: Number(tenure), spend: spend === '' ? null : Number(spend), plan: plan === '' ? null : plan }));
+    const answers = await model.predict(records);
+    answers.forEach((a, i) => {
+      expect(a.label).toBe(rows[i + 1]![1]);
+      expect(a.probabilities!.yes).toBeCloseTo(Number(rows[i + 1]![3]), 6);
+    });
+    expect(model.metadata.classes).toEqual(['no', 'yes']);
+    await expect(model.predict([{ tenure: 3, spend: 'a lot', plan: 'pro' }])).rejects.toThrow(ModelInputError);
+    await expect(model.predict({ tenure: [3], plan: ['pro'] })).rejects.toThrow(/missing input column `spend`/);
+    await model.close();
+
+    // Another input format, another output format: the same predictions.
+    fx.write('new.ndjson', records.map((r, i) => JSON.stringify({ id: 1000 + i, ...r })).join('\n') + '\n');
+    ok(fx, 'predict', 'models/churn.onnx', '-i', 'new.ndjson', '-o', 'out/pred.ndjson', '--id', 'id');
+    const nd = fx.read('out/pred.ndjson').trim().split('\n').map((l) => JSON.parse(l));
+    expect(nd.map((r) => r.label)).toEqual(rows.slice(1).map((r) => r[1]));
+    expect(nd[0]).toMatchObject({ id: 1000, model_version: version });
+    const pl = (await import('nodejs-polars')).default;
+    pl.readCSV(join(fx.dir, 'new.csv')).writeParquet(join(fx.dir, 'new.parquet'));
+    ok(fx, 'predict', 'models/churn.onnx', '-i', 'new.parquet', '-o', 'out/pred.parquet', '--id', 'id', '--batch', '50');
+    const pq = pl.readParquet(join(fx.dir, 'out/pred.parquet'));
+    expect(pq.columns).toEqual(rows[0]);
+    expect(pq.getColumn('label').toArray()).toEqual(rows.slice(1).map((r) => r[1]));
+    expect(pq.getColumn('id').toArray().map(Number)).toEqual(rows.slice(1).map((r) => Number(r[0])));
+  });
+
+  it('predicts a regression value, and names a missing column or a wrong value before writing anything', () => {
+    ok(fx, 'predict', 'models/amount.onnx', '-i', 'new.csv', '-o', 'out/amount.csv');
+    const rows = csvRows(fx.read('out/amount.csv'));
+    expect(rows[0]).toEqual(['row', 'value', 'model_version']);
+    expect(rows[1]![0]).toBe('1');
+    expect(Number(rows[1]![1])).toBeGreaterThan(0);
+
+    fx.write('bad.csv', 'id,tenure,plan\n1,3,pro\n');
+    const missing = fx.gitml('predict', 'models/churn.onnx', '-i', 'bad.csv', '-o', 'out/bad.csv');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/bad\.csv: no column `spend`, which the model takes/);
+    fx.write('bad.csv', 'id,tenure,spend,plan\n1,3,20,pro\n2,4,lots,pro\n');
+    const wrong = fx.gitml('predict', 'models/churn.onnx', '-i', 'bad.csv', '-o', 'out/bad.csv');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/bad\.csv:3: `spend` must be a number, got "lots"/);
+    expect(fx.exists('out/bad.csv')).toBe(false);
+  });
+});
