@@ -53,10 +53,18 @@ describe('the root demo pipeline', () => {
       'reports/profile.html',
       'reports/validation.json',
       'models/transform.json',
+      'models/churn.signature.json',
     ])
       expect(fx.read(path), path).toBe(readFileSync(join(REPO_ROOT, path), 'utf8'));
 
     const metrics = JSON.parse(fx.gitml('metrics', 'show', '--json').stdout);
     expect(metrics.metrics['metrics/eval.json'].accuracy).toBeGreaterThan(0.7);
+
+    // The library example predicts with the ONNX file the package stage wrote.
+    const example = spawnSync(process.execPath, [join(REPO_ROOT, 'examples/library/predict.mjs'), join(fx.dir, 'models/churn.onnx')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(example.status, example.stdout + example.stderr).toBe(0);
+    const version = JSON.parse(fx.read('models/churn.signature.json')).model_version;
+    expect(example.stdout).toContain(`churn ${version}: binary over 0, 1; inputs tenure_months (FP64)`);
+    expect(example.stdout).toMatch(/customer 1: churned=[01] \(p=0\.\d{3}\)\n[\s\S]*batch of 2: labels [01], [01]/);
   });
 });

@@ -1,9 +1,9 @@
 // Loads the ONNX file the root demo's `package` stage writes and predicts with it, as another team's service would.
-// From the repository root: `./bin/gitml repro`, then `node examples/library/predict.mjs`.
+// From the repository root: `./bin/gitml repro`, then `node examples/library/predict.mjs` (or give another .onnx path).
 import { fileURLToPath } from 'node:url';
 import { loadModel } from 'gitml';
 
-const file = fileURLToPath(new URL('../../models/churn.onnx', import.meta.url));
+const file = process.argv[2] ?? fileURLToPath(new URL('../../models/churn.onnx', import.meta.url));
 const model = await loadModel(file);
 try {
   const { name, model_version, task, classes, inputs } = model.metadata;
