@@ -1,0 +1,289 @@
+/**
+ * An append-only NDJSON log (the prediction and feedback logs a server keeps) that never slows its caller: `write`
+ * only serialises the record and queues the line; a timer appends the queue in one batch, with async fs, every
+ * `flushMs`. Lines are always whole: a batch is written in pieces that end at line ends, a piece that fails half
+ * way is cut back off the file, and rotation happens between lines.
+ *
+ * Rotation renames the current file to `<name>-<UTC yyyymmddThhmmss>-<n><ext>` beside it (n counts up from 1 when
+ * several rotate within a second) and the next line starts a new file: by size before a line would take the file past
+ * `maxBytes` (a line larger than that gets a file of its own), by age when a batch arrives and the file is older than
+ * `maxAgeMs` (a file found at start-up is as old as the file system's birth time says, when it keeps one).
+ *
+ * Failures (a full or read-only disk, a path that is not a directory) never reach `write`: the records are counted as
+ * dropped and the error goes to `onError`. So do records beyond `maxQueue` waiting to be written.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { GitmlError } from '../errors.js';
+
+export interface NdjsonLogOptions {
+  /** The current file, e.g. `logs/predictions.ndjson`; its directory is created when missing. */
+  path: string;
+  /** Share of records kept, 0..1, drawn with `random`. @default 1 */
+  sample?: number;
+  /** Rotate before a line would make the file larger than this many bytes. */
+  maxBytes?: number;
+  /** Rotate when a batch arrives and the file is older than this. */
+  maxAgeMs?: number;
+  /** How long a record may wait in memory before its batch is appended. @default 200 */
+  flushMs?: number;
+  /** Records waiting to be written at most; more are dropped and counted. @default 100000 */
+  maxQueue?: number;
+  /** @default Math.random */
+  random?: () => number;
+  /** The clock for ages and rotated names. @default () => new Date() */
+  now?: () => Date;
+  /** Told of every failure: records that could not be serialised, appended or queued (never thrown). */
+  onError?: (err: NdjsonLogError) => void;
+  /** Told of every rotated file's new path. */
+  onRotate?: (file: string) => void;
+}
+
+/** Records were lost: `data.lost` says how many, `data.path` where they were going. */
+export class NdjsonLogError extends GitmlError {
+  constructor(path: string, message: string, lost: number, cause?: unknown) {
+    super('E_LOG_WRITE', `${path}: ${message}`, { data: { path, lost }, cause, exitCode: 1 });
+  }
+}
+
+/** Bytes per write call, so that a batch never lands as one huge write another appender could split mid-line. */
+const PIECE_BYTES = 1 << 20;
+
+export class NdjsonLog {
+  private readonly o: Required<Pick<NdjsonLogOptions, 'path' | 'sample' | 'flushMs' | 'maxQueue' | 'random' | 'now'>> & NdjsonLogOptions;
+  private queue: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Records dropped for a full queue since the last report. */
+  private overflow = 0;
+  /** What this log knows of the current file: which inode, its size, and when it started (ms). */
+  private file: { ino: number; size: number; started: number } | undefined;
+  private counts = { written: 0, dropped: 0, sampledOut: 0, errors: 0 };
+  /** The last failure, also given to `onError`. */
+  lastError: NdjsonLogError | undefined;
+
+  constructor(o: NdjsonLogOptions) {
+    const sample = o.sample ?? 1;
+    if (!(sample >= 0 && sample <= 1)) throw new GitmlError('E_SERVE_CONFIG', `${o.path}: the sample share must be between 0 and 1, got ${sample}`);
+    for (const key of ['maxBytes', 'maxAgeMs', 'flushMs', 'maxQueue'] as const) {
+      const v = o[key];
+      if (v !== undefined && !(v >= (key === 'flushMs' ? 0 : 1)))
+        throw new GitmlError('E_SERVE_CONFIG', `${o.path}: ${key} must be a number ${key === 'flushMs' ? '>= 0' : '>= 1'}, got ${v}`);
+    }
+    this.o = { ...o, sample, flushMs: o.flushMs ?? 200, maxQueue: o.maxQueue ?? 100_000, random: o.random ?? Math.random, now: o.now ?? (() => new Date()) };
+  }
+
+  /** Records appended to the file. */
+  get written(): number {
+    return this.counts.written;
+  }
+  /** Records lost: queue full, not serialisable, a failed append, or written after `close`. */
+  get dropped(): number {
+    return this.counts.dropped;
+  }
+  /** Records left out by sampling. */
+  get sampledOut(): number {
+    return this.counts.sampledOut;
+  }
+  /** Failures reported to `onError`. */
+  get errors(): number {
+    return this.counts.errors;
+  }
+  /** Records waiting in memory. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Queues one JSON-serialisable record; returns at once and never throws. */
+  write(record: object): void {
+    if (this.closed) {
+      this.counts.dropped++;
+      return;
+    }
+    if (this.o.sample < 1 && !(this.o.random() < this.o.sample)) {
+      this.counts.sampledOut++;
+      return;
+    }
+    if (this.queue.length >= this.o.maxQueue) {
+      this.counts.dropped++;
+      this.overflow++;
+      this.schedule();
+      return;
+    }
+    let line: string | undefined;
+    try {
+      line = JSON.stringify(record);
+    } catch (err) {
+      return this.lose(`a record could not be serialised as JSON (${(err as Error).message})`, err);
+    }
+    if (typeof line !== 'string') return this.lose(`a record could not be serialised as JSON (${typeof record})`);
+    this.queue.push(`${line}\n`);
+    this.schedule();
+  }
+
+  /** Appends what is queued; resolves when it is on disk (or reported lost). Never rejects. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.chain = this.chain.then(() => this.drain());
+    return this.chain;
+  }
+
+  /** Flushes and closes; later writes are dropped. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer === undefined)
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.o.flushMs);
+  }
+
+  /** Counts one record lost before it was queued; reported after `write` returned. */
+  private lose(message: string, cause?: unknown): void {
+    this.counts.dropped++;
+    const err = new NdjsonLogError(this.o.path, message, 1, cause);
+    queueMicrotask(() => this.report(err));
+  }
+
+  private report(err: NdjsonLogError): void {
+    this.counts.errors++;
+    this.lastError = err;
+    try {
+      this.o.onError?.(err);
+    } catch {
+      // A failing handler must not stop the log.
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.overflow) {
+      const n = this.overflow;
+      this.overflow = 0;
+      this.report(new NdjsonLogError(this.o.path, `${n} record${n === 1 ? ' was' : 's were'} dropped: ${this.o.maxQueue} were already waiting to be written (maxQueue)`, n));
+    }
+    if (!this.queue.length) return;
+    const lines = this.queue;
+    this.queue = [];
+    const before = this.counts.written;
+    try {
+      await this.append(lines);
+    } catch (err) {
+      const lost = lines.length - (this.counts.written - before);
+      this.counts.dropped += lost;
+      this.report(new NdjsonLogError(this.o.path, `could not append ${lost} record${lost === 1 ? '' : 's'}: ${(err as Error).message}`, lost, err));
+    }
+  }
+
+  /** Appends `lines`, rotating between them as needed; `written` counts each line once it is on disk. */
+  private async append(lines: string[]): Promise<void> {
+    const { maxBytes, maxAgeMs } = this.o;
+    const sizes = lines.map((l) => Buffer.byteLength(l));
+    let i = 0;
+    while (i < lines.length) {
+      const fh = await this.openCurrent();
+      let rotate = false;
+      try {
+        const file = this.file!;
+        if (file.size > 0 && maxAgeMs !== undefined && this.o.now().getTime() - file.started >= maxAgeMs) rotate = true;
+        else {
+          let j = i;
+          let bytes = file.size;
+          while (j < lines.length && (maxBytes === undefined || bytes === 0 || bytes + sizes[j]! <= maxBytes)) bytes += sizes[j++]!;
+          if (j === i) rotate = true;
+          else {
+            await this.appendPieces(fh, lines, sizes, i, j);
+            i = j;
+            rotate = j < lines.length;
+          }
+        }
+      } finally {
+        await fh.close();
+      }
+      if (rotate) await this.rotate();
+    }
+  }
+
+  /** Writes `lines[from..to)` in pieces that end at line ends, counting each piece once it is whole on disk. */
+  private async appendPieces(fh: FileHandle, lines: string[], sizes: number[], from: number, to: number): Promise<void> {
+    const file = this.file!;
+    let a = from;
+    while (a < to) {
+      let b = a;
+      let bytes = 0;
+      while (b < to && (b === a || bytes + sizes[b]! <= PIECE_BYTES)) bytes += sizes[b++]!;
+      const buf = Buffer.from(lines.slice(a, b).join(''));
+      const before = file.size;
+      let off = 0;
+      try {
+        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+      } catch (err) {
+        // Cut a half-written piece back off, unless someone else appended meanwhile.
+        if (off > 0) await fh.stat().then((st) => (st.size === before + off ? fh.truncate(before) : undefined)).catch(() => undefined);
+        throw err;
+      }
+      file.size += buf.length;
+      this.counts.written += b - a;
+      a = b;
+    }
+  }
+
+  /** Opens the current file for appending, creating its directory when missing, and learns its size and age. */
+  private async openCurrent(): Promise<FileHandle> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.o.path, 'a');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(this.o.path), { recursive: true });
+      fh = await open(this.o.path, 'a');
+    }
+    try {
+      const st = await fh.stat();
+      // Another file than the one this log wrote last (first use, or rotated or removed by someone else).
+      if (!this.file || this.file.ino !== st.ino || st.size < this.file.size) {
+        const now = this.o.now().getTime();
+        this.file = { ino: st.ino, size: st.size, started: st.size > 0 && st.birthtimeMs > 0 ? Math.min(st.birthtimeMs, now) : now };
+      } else this.file.size = st.size;
+      return fh;
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    const { path } = this.o;
+    const ext = extname(path) || '.ndjson';
+    const stem = basename(path, extname(path));
+    const stamp = this.o.now().toISOString().slice(0, 19).replace(/[-:]/g, '');
+    let target: string;
+    for (let n = 1; ; n++) {
+      target = join(dirname(path), `${stem}-${stamp}-${n}${ext}`);
+      if (!(await exists(target))) break;
+    }
+    await rename(path, target);
+    this.file = undefined;
+    try {
+      this.o.onRotate?.(target);
+    } catch {
+      // A failing handler must not stop the log.
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
