@@ -11,6 +11,7 @@ import type { ValueDiff } from '../diff/diff.js';
 import type { Revision } from '../git/revision.js';
 import type { CliContext } from './context.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerFeedbackCommand } from './feedback-command.js';
 import { registerGcCommand } from './gc-command.js';
 import { registerCiCommands } from './ci-commands.js';
 import { registerGateCommand } from './gate-command.js';
@@ -461,6 +462,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   registerGateCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerPredictCommand(program, ctx);
+  registerFeedbackCommand(program, ctx);
   registerCiCommands(program, ctx);
 
   const cache = program.command('cache').description('the object cache in .ml/cache');

@@ -198,7 +198,10 @@ export class NdjsonLog {
           while (j < lines.length && (maxBytes === undefined || bytes === 0 || bytes + sizes[j]! <= maxBytes)) bytes += sizes[j++]!;
           if (j === i) rotate = true;
           else {
-            await this.appendPieces(fh, lines, sizes, i, j);
+            await appendWholeLines(fh, file.size, lines, sizes, i, j, (count, written) => {
+              file.size += written;
+              this.counts.written += count;
+            });
             i = j;
             rotate = j < lines.length;
           }
@@ -210,40 +213,9 @@ export class NdjsonLog {
     }
   }
 
-  /** Writes `lines[from..to)` in pieces that end at line ends, counting each piece once it is whole on disk. */
-  private async appendPieces(fh: FileHandle, lines: string[], sizes: number[], from: number, to: number): Promise<void> {
-    const file = this.file!;
-    let a = from;
-    while (a < to) {
-      let b = a;
-      let bytes = 0;
-      while (b < to && (b === a || bytes + sizes[b]! <= PIECE_BYTES)) bytes += sizes[b++]!;
-      const buf = Buffer.from(lines.slice(a, b).join(''));
-      const before = file.size;
-      let off = 0;
-      try {
-        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
-      } catch (err) {
-        // Cut a half-written piece back off, unless someone else appended meanwhile.
-        if (off > 0) await fh.stat().then((st) => (st.size === before + off ? fh.truncate(before) : undefined)).catch(() => undefined);
-        throw err;
-      }
-      file.size += buf.length;
-      this.counts.written += b - a;
-      a = b;
-    }
-  }
-
   /** Opens the current file for appending, creating its directory when missing, and learns its size and age. */
   private async openCurrent(): Promise<FileHandle> {
-    let fh: FileHandle;
-    try {
-      fh = await open(this.o.path, 'a');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dirname(this.o.path), { recursive: true });
-      fh = await open(this.o.path, 'a');
-    }
+    const fh = await openForAppend(this.o.path);
     try {
       const st = await fh.stat();
       // Another file than the one this log wrote last (first use, or rotated or removed by someone else).
@@ -275,6 +247,65 @@ export class NdjsonLog {
     } catch {
       // A failing handler must not stop the log.
     }
+  }
+}
+
+/**
+ * Appends `records` to the NDJSON file `path` (creating its directory) in pieces that end at line ends, so that a
+ * server appending to the same file at the same time never gets a line cut in two. Throws on failure, having cut a
+ * half-written piece back off.
+ */
+export async function appendNdjson(path: string, records: readonly object[]): Promise<void> {
+  const lines = records.map((r) => `${JSON.stringify(r)}\n`);
+  const fh = await openForAppend(path);
+  try {
+    await appendWholeLines(fh, (await fh.stat()).size, lines, lines.map((l) => Buffer.byteLength(l)), 0, lines.length, () => {});
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openForAppend(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return await open(path, 'a');
+  }
+}
+
+/**
+ * Writes `lines[from..to)` to `fh` (opened for appending, `size` bytes long) in pieces of about `PIECE_BYTES` that end
+ * at line ends, calling `done` as each piece is whole on disk. A piece that fails half way is cut back off the file,
+ * unless someone else appended meanwhile.
+ */
+async function appendWholeLines(
+  fh: FileHandle,
+  size: number,
+  lines: readonly string[],
+  sizes: readonly number[],
+  from: number,
+  to: number,
+  done: (count: number, bytes: number) => void,
+): Promise<void> {
+  let a = from;
+  while (a < to) {
+    let b = a;
+    let bytes = 0;
+    while (b < to && (b === a || bytes + sizes[b]! <= PIECE_BYTES)) bytes += sizes[b++]!;
+    const buf = Buffer.from(lines.slice(a, b).join(''));
+    let off = 0;
+    try {
+      while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+    } catch (err) {
+      const start = size;
+      if (off > 0) await fh.stat().then((st) => (st.size === start + off ? fh.truncate(start) : undefined)).catch(() => undefined);
+      throw err;
+    }
+    size += buf.length;
+    done(b - a, buf.length);
+    a = b;
   }
 }
 
