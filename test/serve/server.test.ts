@@ -152,6 +152,43 @@ describe('the inference server', () => {
     expect(await (await fetch(`${base}/version`)).text()).toBe('9.9.9');
   });
 
+  it('answers 10,000 hostile requests with the right status each, and keeps serving', async () => {
+    const good = [
+      { name: 'tenure', shape: [1], datatype: 'FP64', data: [3] },
+      { name: 'spend', shape: [1], datatype: 'FP64', data: [90] },
+      { name: 'plan', shape: [1], datatype: 'BYTES', data: ['pro'] },
+    ];
+    const kinds: { path: string; body: string; status: number }[] = [
+      { path: '/v2/models/churn/infer', body: JSON.stringify({ inputs: good }), status: 200 },
+      { path: '/v2/models/churn/infer', body: '{"inputs": [{"name": "tenure", "shape": [1], "datatype": "FP64", "data": [1e999]}]}', status: 400 },
+      { path: '/v2/models/churn/infer', body: '{"inputs": [', status: 400 },
+      { path: '/v2/models/churn/infer', body: '[]', status: 400 },
+      { path: '/v2/models/churn/infer', body: JSON.stringify({ inputs: [{ ...good[0], shape: [-1] }, ...good.slice(1)] }), status: 400 },
+      { path: '/v2/models/churn/infer', body: JSON.stringify({ inputs: [{ ...good[0], data: { a: 1 } }, ...good.slice(1)] }), status: 400 },
+      { path: '/v2/models/churn/infer', body: JSON.stringify({ inputs: [{ ...good[0], data: [[[[1]]]] }, ...good.slice(1)] }), status: 400 },
+      { path: '/v2/models/churn/infer', body: JSON.stringify({ inputs: good, pad: 'x'.repeat(65 * 1024) }), status: 413 },
+      { path: '/v2/models/churn/infer', body: '\u0000\uffff', status: 400 },
+      { path: '/v2/models/ghost/infer', body: JSON.stringify({ inputs: good }), status: 404 },
+      { path: '/invocations', body: '{"instances": 5}', status: 400 },
+      { path: '/invocations', body: JSON.stringify({ dataframe_split: { columns: ['tenure'], data: [[1, 2]] } }), status: 400 },
+    ];
+    const counts = new Map<number, number>();
+    let next = 0;
+    const worker = async () => {
+      while (next < 10_000) {
+        const k = kinds[next++ % kinds.length]!;
+        const r = await post(k.path, k.body);
+        await r.arrayBuffer();
+        expect(r.status, `${k.path} ${k.body.slice(0, 80)}`).toBe(k.status);
+        counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, worker));
+    expect([...counts.values()].reduce((a, b) => a + b)).toBeGreaterThanOrEqual(10_000);
+    expect(counts.get(500)).toBeUndefined();
+    expect(await j(post('/v2/models/churn/infer', { inputs: good }))).toMatchObject({ model_name: 'churn' });
+  }, 120_000);
+
   it('cuts off a client that sends its request too slowly', async () => {
     const { port } = new URL(base);
     const socket = connect(Number(port), '127.0.0.1');
