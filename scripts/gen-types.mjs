@@ -12,6 +12,7 @@ const targets = [
   { schema: 'schemas/ml.schema.json', out: 'core/generated/ml-yaml.ts', validator: 'core/generated/validate-ml-yaml.ts' },
   { schema: 'schemas/lock.schema.json', out: 'core/generated/lockfile.ts', validator: 'core/generated/validate-lockfile.ts' },
   { schema: 'schemas/config.schema.json', out: 'core/generated/config.ts', validator: 'core/generated/validate-config.ts' },
+  { schema: 'schemas/serve.schema.json', out: 'core/generated/serve.ts', validator: 'core/generated/validate-serve.ts' },
   // One validator per built-in step's `with:` map, as named exports.
   {
     schema: 'schemas/steps.schema.json',

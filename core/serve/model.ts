@@ -109,8 +109,7 @@ export class Model {
    * one answer per row. Every input column must be there; extra keys are ignored.
    */
   async predict(input: readonly Row[] | Record<string, readonly unknown[]>): Promise<RowPrediction[]> {
-    const columns = Array.isArray(input) ? this.fromRecords(input as readonly Row[]) : this.fromColumns(input as Record<string, readonly unknown[]>);
-    const out = await this.predictBatch(columns);
+    const out = await this.predictBatch(this.columnsOf(input));
     return rowsOf(out, this.signature.classes);
   }
 
@@ -139,6 +138,11 @@ export class Model {
 
   private inputList(): string {
     return this.signature.inputs.map((i) => i.name).join(', ');
+  }
+
+  /** Records or a column map as the model's typed input columns, every value checked against its input's type. */
+  columnsOf(input: readonly Row[] | Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
+    return Array.isArray(input) ? this.fromRecords(input as readonly Row[]) : this.fromColumns(input as Record<string, readonly unknown[]>);
   }
 
   private fromRecords(records: readonly Row[]): Record<string, Float64Array | string[]> {
