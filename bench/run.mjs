@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchData } from './data.mjs';
 import { benchGbdt } from './gbdt.mjs';
 import { benchNn } from './nn.mjs';
+import { benchServe } from './serve.mjs';
 import { benchSpeed } from './speed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +20,7 @@ const { PathHasher } = await import(join(ROOT, 'dist/core/hash/hash-path.js'));
 const { closePool } = await import(join(ROOT, 'dist/core/hash/hash-pool.js'));
 
 const quick = process.argv.includes('--quick'); // smaller trees, for trying the script out
-// `--only data` (or hashing, tree, checkout, pipeline, startup, speed, nn, gbdt): one group of figures.
+// `--only data` (or hashing, tree, checkout, pipeline, startup, speed, nn, gbdt, serve): one group of figures.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FILES = quick ? 10_000 : 100_000;
 const BIG = quick ? 256 << 20 : 1 << 30;
@@ -243,6 +244,7 @@ try {
       }),
     nn: () => benchNn({ root: ROOT, quick, record, note: (line) => console.log(line) }),
     gbdt: () => benchGbdt({ root: ROOT, work, quick, record, note: (line) => console.log(line) }),
+    serve: () => benchServe({ root: ROOT, work, cli: CLI, quick, record, note: (line) => console.log(line) }),
   };
   if (only && !groups[only]) throw new Error(`--only ${only}: the groups are ${Object.keys(groups).join(', ')}`);
   for (const [name, run] of Object.entries(groups)) if (!only || only === name) await run();

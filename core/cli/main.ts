@@ -16,6 +16,7 @@ import { registerGcCommand } from './gc-command.js';
 import { registerCiCommands } from './ci-commands.js';
 import { registerGateCommand } from './gate-command.js';
 import { registerPredictCommand } from './predict-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerPlotsCommands } from './plots-commands.js';
 import { registerRemoteCommands, printRemoteStatus } from './remote-commands.js';
@@ -462,6 +463,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   registerGateCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerPredictCommand(program, ctx);
+  registerServeCommand(program, ctx);
   registerFeedbackCommand(program, ctx);
   registerCiCommands(program, ctx);
 

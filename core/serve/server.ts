@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GitmlError } from '../errors.js';
 import { RequestError, badRequest, notFound } from './errors.js';
 import { invocationResponse, parseInvocation } from './mlflow.js';
 import { ModelInputError, type BatchPrediction, type Signature } from './model.js';
@@ -121,7 +122,8 @@ export class InferenceServer {
       status = r.status;
       if (!res.headersSent) send(res, r.status, r.body, r.type);
     } catch (err) {
-      const e = err instanceof RequestError ? err : err instanceof ModelInputError ? badRequest(err.message) : null;
+      // Problems with what the client sent are 400s; anything else is the server's fault.
+      const e = err instanceof RequestError ? err : err instanceof ModelInputError || (err instanceof GitmlError && err.code === 'E_FEEDBACK') ? badRequest(err.message) : null;
       status = e?.status ?? 500;
       const message = e ? e.message : `internal error: ${(err as Error).message}`;
       if (!res.headersSent) {
