@@ -13,7 +13,7 @@ import { join } from 'node:path';
 const FEATURES = 8;
 
 /** `rows` rows of 8 numeric features and a binary label, as CSV (seeded). */
-function dataset(rows, seed) {
+export function dataset(rows, seed) {
   let s = seed >>> 0;
   const rand = () => {
     s ^= s << 13;
@@ -31,7 +31,7 @@ function dataset(rows, seed) {
   return `${lines.join('\n')}\n`;
 }
 
-const PIPELINE = `stages:
+export const PIPELINE = `stages:
   features:
     uses: gitml/data/features
     with: {input: train.csv, output: features.parquet, transform: transform.json, standardize: [${Array.from({ length: FEATURES }, (_, i) => `f${i}`).join(', ')}]}
@@ -99,7 +99,7 @@ export async function benchServe({ root, work, cli, quick, record, note }) {
   const body = JSON.stringify(row);
   const seconds = quick ? 3 : 8;
   const load = (url, path, opts = {}) =>
-    autocannon({ url: `${url}${path}`, connections: 50, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body, ...opts });
+    autocannon({ url: `${url}${path}`, connections: 50, method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(opts.amount ? {} : { duration: seconds }), ...opts });
   const gitmlServer = (args) => startServer(process.execPath, [cli, 'serve', ...args, '--port', '0'], dir);
 
   // Requests per second and p99: bare node:http against gitml serve, alternated.
@@ -132,9 +132,9 @@ export async function benchServe({ root, work, cli, quick, record, note }) {
   {
     const total = quick ? 200_000 : 1_000_000;
     const { url, child } = await gitmlServer(['--config', 'serve.yaml']);
-    await load(url, '/v2/models/model/infer', { duration: undefined, amount: 100_000 });
+    await load(url, '/v2/models/model/infer', { amount: 100_000 });
     const early = rssMb(child.pid);
-    await load(url, '/v2/models/model/infer', { duration: undefined, amount: total - 100_000 });
+    await load(url, '/v2/models/model/infer', { amount: total - 100_000 });
     const late = rssMb(child.pid);
     await stop(child);
     note(`  serve memory: ${early.toFixed(0)} MB after 100k requests, ${late.toFixed(0)} MB after ${total / 1000}k`);

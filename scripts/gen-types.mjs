@@ -18,7 +18,7 @@ const targets = [
     schema: 'schemas/steps.schema.json',
     out: 'core/generated/steps.ts',
     validator: 'core/generated/validate-steps.ts',
-    exports: ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'train', 'evaluate', 'accept', 'tune', 'packageModel'],
+    exports: ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'train', 'evaluate', 'accept', 'tune', 'packageModel', 'predict'],
   },
 ];
 

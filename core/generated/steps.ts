@@ -630,6 +630,31 @@ export interface PackageWith {
   backend?: Backend;
 }
 /**
+ * Batch predictions of a packaged model (the ONNX file gitml/model/package wrote) over a table, a batch at a time.
+ *
+ * This interface was referenced by `DataSteps`'s JSON-Schema
+ * via the `definition` "predict".
+ */
+export interface PredictWith {
+  model: string;
+  /**
+   * CSV, TSV, NDJSON or Parquet rows with the model's raw input columns.
+   */
+  input: string;
+  /**
+   * The predictions beside each row's id, with the model version: CSV, TSV, NDJSON or Parquet.
+   */
+  output: string;
+  /**
+   * A column copied beside each prediction. Default: the row number, `row`.
+   */
+  id?: string;
+  /**
+   * Rows per batch. Default 8192.
+   */
+  batch?: number;
+}
+/**
  * Search train settings (grid or seeded random) scored by k-fold cross-validation on the training table; writes each trial's results and the best settings for a later train stage. Any train setting not searched is fixed for every trial.
  *
  * This interface was referenced by `DataSteps`'s JSON-Schema

@@ -70,23 +70,25 @@ function ensembleAttrs(model: GbdtModel): Record<string, Attr> {
   const leafTarget: number[] = [];
   const leafWeight: number[] = [];
 
+  const leaf = (t: number, i: number, target: number, weight: number): void => {
+    featureIds.push(0);
+    modes.push('LEAF');
+    thresholds.push(0);
+    trueIds.push(0);
+    falseIds.push(0);
+    missingTrue.push(0);
+    leafTree.push(t);
+    leafNode.push(i);
+    leafTarget.push(target);
+    leafWeight.push(weight);
+  };
   model.trees.forEach((tree, t) => {
     for (let i = 0; i < tree.feature.length; i++) {
       const f = tree.feature[i]!;
       treeIds.push(t);
       nodeIds.push(i);
-      if (f < 0) {
-        featureIds.push(0);
-        modes.push('LEAF');
-        thresholds.push(0);
-        trueIds.push(0);
-        falseIds.push(0);
-        missingTrue.push(0);
-        leafTree.push(t);
-        leafNode.push(i);
-        leafTarget.push(t % k);
-        leafWeight.push(tree.value[i]!);
-      } else {
+      if (f < 0) leaf(t, i, t % k, tree.value[i]!);
+      else {
         // True branch = left: `x <= threshold`, a NaN too when missing values go left.
         featureIds.push(f);
         modes.push('BRANCH_LEQ');
@@ -101,16 +103,7 @@ function ensembleAttrs(model: GbdtModel): Record<string, Attr> {
   if (model.trees.length === 0) {
     treeIds.push(0);
     nodeIds.push(0);
-    featureIds.push(0);
-    modes.push('LEAF');
-    thresholds.push(0);
-    trueIds.push(0);
-    falseIds.push(0);
-    missingTrue.push(0);
-    leafTree.push(0);
-    leafNode.push(0);
-    leafTarget.push(0);
-    leafWeight.push(0);
+    leaf(0, 0, 0, 0);
   }
 
   return {

@@ -45,18 +45,39 @@ function missing(shown: string, have: readonly string[], need: readonly string[]
     });
 }
 
+/** Rows collected column by column, with the line each came from, handed out as a batch. */
+class Rows {
+  private cols: unknown[][];
+  private lines: number[] = [];
+  constructor(
+    private readonly shown: string,
+    private readonly columns: readonly string[],
+  ) {
+    this.cols = columns.map(() => []);
+  }
+
+  get size(): number {
+    return this.lines.length;
+  }
+
+  push(values: readonly unknown[], line: number): void {
+    values.forEach((v, j) => this.cols[j]!.push(v));
+    this.lines.push(line);
+  }
+
+  take(): Batch {
+    const at = this.lines;
+    const cols = this.cols;
+    this.cols = this.columns.map(() => []);
+    this.lines = [];
+    return { rows: at.length, columns: Object.fromEntries(this.columns.map((c, j) => [c, cols[j]!])), where: (r) => `${this.shown}:${at[r]}` };
+  }
+}
+
 async function* csvBatches(abs: string, shown: string, columns: readonly string[], batch: number, delimiter: string): AsyncGenerator<Batch> {
   const parser = createReadStream(abs).pipe(parse({ delimiter, relax_column_count: false, skip_empty_lines: true, info: true }));
   let index: number[] | null = null;
-  let cols: unknown[][] = columns.map(() => []);
-  let lines: number[] = [];
-  const flush = (): Batch => {
-    const at = lines;
-    const out: Batch = { rows: at.length, columns: Object.fromEntries(columns.map((c, j) => [c, cols[j]!])), where: (r) => `${shown}:${at[r]}` };
-    cols = columns.map(() => []);
-    lines = [];
-    return out;
-  };
+  const rows = new Rows(shown, columns);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!index) {
@@ -65,29 +86,20 @@ async function* csvBatches(abs: string, shown: string, columns: readonly string[
         continue;
       }
       // An empty field is a missing value, as polars reads CSV.
-      index.forEach((i, j) => cols[j]!.push(record[i] === '' ? null : record[i]));
-      lines.push(info.lines);
-      if (lines.length === batch) yield flush();
+      rows.push(index.map((i) => (record[i] === '' ? null : record[i])), info.lines);
+      if (rows.size === batch) yield rows.take();
     }
   } catch (err) {
     if (err instanceof GitmlError) throw err;
     throw new PredictInputError(`${shown}: not valid ${delimiter === ',' ? 'CSV' : 'TSV'}: ${(err as Error).message}`, { file: shown });
   }
   if (!index) missing(shown, [], columns);
-  if (lines.length) yield flush();
+  if (rows.size) yield rows.take();
 }
 
 async function* ndjsonBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
-  let cols: unknown[][] = columns.map(() => []);
-  let lines: number[] = [];
+  const rows = new Rows(shown, columns);
   let line = 0;
-  const flush = (): Batch => {
-    const at = lines;
-    const out: Batch = { rows: at.length, columns: Object.fromEntries(columns.map((c, j) => [c, cols[j]!])), where: (r) => `${shown}:${at[r]}` };
-    cols = columns.map(() => []);
-    lines = [];
-    return out;
-  };
   for await (const text of createInterface({ input: createReadStream(abs), crlfDelay: Infinity })) {
     line++;
     if (!text.trim()) continue;
@@ -101,11 +113,10 @@ async function* ndjsonBatches(abs: string, shown: string, columns: readonly stri
     const r = record as Record<string, unknown>;
     const absent = columns.find((c) => !(c in r));
     if (absent !== undefined) throw new PredictInputError(`${shown}:${line}: no \`${absent}\`, which the model takes`, { file: shown, line, columns: [absent] });
-    columns.forEach((c, j) => cols[j]!.push(r[c]));
-    lines.push(line);
-    if (lines.length === batch) yield flush();
+    rows.push(columns.map((c) => r[c]), line);
+    if (rows.size === batch) yield rows.take();
   }
-  if (lines.length) yield flush();
+  if (rows.size) yield rows.take();
 }
 
 async function* parquetBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {

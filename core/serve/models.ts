@@ -5,7 +5,8 @@
  */
 import { GitmlError } from '../errors.js';
 import type { ModelSpec } from './config.js';
-import { Model } from './model.js';
+import { Batcher } from './batcher.js';
+import { Model, type BatchPrediction } from './model.js';
 
 /** Picks the version that answers and whether a request is mirrored to the shadow (traffic.ts). */
 export interface Router {
@@ -26,13 +27,28 @@ export class ServeSetupError extends GitmlError {
 export class Served {
   private users = 0;
   private retired = false;
+  private readonly batcher: Batcher;
   constructor(
     readonly name: string,
     readonly version: string,
     readonly model: Model,
-  ) {}
+  ) {
+    this.batcher = new Batcher(model);
+  }
+
+  /** Predicts checked input columns in a run shared with the requests beside it (batcher.ts). */
+  predict(columns: Record<string, Float64Array | readonly string[]>, rows: number): Promise<BatchPrediction> {
+    return this.batcher.predict(columns, rows);
+  }
+
+  /** Whether the session is closed: a request must look its model up again (a reload replaced it). */
+  get closed(): boolean {
+    return this.retired && this.users === 0;
+  }
 
   acquire(): void {
+    // Running a closed session would crash the process, not fail the request.
+    if (this.closed) throw new Error(`model ${this.name} version ${this.version} was replaced by a reload`);
     this.users++;
   }
 

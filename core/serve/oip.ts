@@ -39,6 +39,7 @@ export function parseInfer(body: unknown, s: Signature): InferRequest {
       throw badRequest(`input \`${name}\`: shape must be [rows] or [rows, 1]`);
     if (shape.length === 2 && shape[1] !== 1) throw badRequest(`input \`${name}\`: shape [${shape.join(', ')}]: one value per row, so [rows] or [rows, 1]`);
     const n = shape[0] as number;
+    if (n === 0) throw badRequest(`input \`${name}\`: shape [${shape.join(', ')}] has no rows; send at least one`);
     if (typeof datatype !== 'string') throw badRequest(`input \`${name}\`: datatype must be a string`);
     if (!Array.isArray(data)) throw badRequest(`input \`${name}\`: data must be a list`);
     const flat = data.some(Array.isArray) ? data.flat(2) : data;

@@ -30,7 +30,7 @@ export interface MetricsSink {
 
 /** An append-only log that never blocks (ndjson-log.ts). */
 export interface LogSink {
-  write(record: object): void;
+  write(record: object | string): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -159,11 +159,16 @@ export class InferenceServer {
     if (path === '/invocations') {
       if (method !== 'POST') throw new RequestError(405, '/invocations takes POST');
       const name = new URLSearchParams(query).get('model');
-      const m = name === null ? models.first() : models.get(name);
-      if (!m) throw notFound(name === null ? 'no model is served' : `no model \`${name}\` (served: ${models.names().join(', ')})`);
+      const lookup = (): ServedModel => {
+        const m = name === null ? models.first() : models.get(name);
+        if (!m) throw notFound(name === null ? 'no model is served' : `no model \`${name}\` (served: ${models.names().join(', ')})`);
+        return m;
+      };
+      lookup();
       const body = await readJson(req, this.o.bodyLimit);
       const rows = parseInvocation(body);
-      return this.predict(m, undefined, req, (served) => served.model.columnsOf(rows), (p, s) => invocationResponse(p, s), which, res);
+      // Looked up again after the body arrived: a reload meanwhile may have replaced the model.
+      return this.predict(lookup(), undefined, req, (served) => served.model.columnsOf(rows), (p, s) => invocationResponse(p, s), which, res);
     }
 
     const parts = path.split('/');
@@ -189,9 +194,12 @@ export class InferenceServer {
       if (action === 'infer') {
         if (method !== 'POST') throw new RequestError(405, 'infer takes POST');
         const body = await readJson(req, this.o.bodyLimit);
+        // Looked up again after the body arrived: a reload meanwhile may have replaced the model.
+        const current = models.get(name);
+        if (!current || (explicit !== undefined && !current.versions.has(explicit))) throw notFound(`model \`${name}\`${explicit ? ` version \`${explicit}\`` : ''} is no longer served`);
         let parsed: InferRequest | undefined;
         return this.predict(
-          m,
+          current,
           explicit,
           req,
           (served) => (parsed = parseInfer(body, served.model.signature)).columns,
@@ -236,7 +244,7 @@ export class InferenceServer {
     const started = performance.now();
     try {
       columns = columnsFor(served);
-      p = await served.model.predictBatch(columns);
+      p = await served.predict(columns, rowsOf(columns));
     } finally {
       served.release();
     }
@@ -246,18 +254,19 @@ export class InferenceServer {
     const id = bodyId?.() ?? header(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', id);
     send(res, 200, out);
-    this.o.log?.write({ id, ts: new Date().toISOString(), model: m.name, version, inputs: columnsJson(columns), outputs: predictionJson(p), latency_ms: Number(latency.toFixed(3)) });
+    this.o.log?.write(logLine(id, m.name, version, columns, p, latency));
     if (m.shadow && !explicit && m.router.mirror(version, key)) void this.shadow(m, version, columns, p);
     return { status: 200, body: out };
   }
 
   private async shadow(m: ServedModel, primary: string, columns: Record<string, Float64Array | readonly string[]>, p: BatchPrediction): Promise<void> {
     const shadow = m.shadow!;
-    const served = m.versions.get(shadow.version);
-    if (!served) return;
+    // The current shadow version: a reload since the answer may have replaced the one `m` names.
+    const served = this.o.models.get(m.name)?.versions.get(shadow.version);
+    if (!served || served.closed) return;
     served.acquire();
     try {
-      const q = await served.model.predictBatch(columns);
+      const q = await served.predict(columns, rowsOf(columns));
       const parts = (b: BatchPrediction): PredictionParts => (b.label ? { labels: b.label } : { values: b.value ?? b.score ?? [] });
       const result = this.o.agreement ? this.o.agreement(parts(p), parts(q), shadow.tolerance) : { compared: 0, agreed: 0 };
       this.o.metrics?.shadow(m.name, primary, shadow.version, result);
@@ -335,17 +344,33 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   });
 }
 
-function columnsJson(columns: Record<string, Float64Array | readonly string[]>): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  for (const [k, v] of Object.entries(columns)) out[k] = v instanceof Float64Array ? Array.from(v, (x) => (Number.isNaN(x) ? null : x)) : [...v];
-  return out;
+function rowsOf(columns: Record<string, Float64Array | readonly string[]>): number {
+  for (const c of Object.values(columns)) return c.length;
+  return 0;
 }
 
-function predictionJson(p: BatchPrediction): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  if (p.label) out.label = p.label;
-  if (p.probabilities) out.probabilities = Array.from(p.probabilities);
-  if (p.value) out.value = Array.from(p.value);
-  if (p.score) out.score = Array.from(p.score);
-  return out;
+/**
+ * The prediction log's record, `{id, ts, model, version, inputs, outputs, latency_ms}`, as one line of JSON built from
+ * its parts: serialising the columns as plain arrays costs less than building and stringifying objects of them.
+ */
+function logLine(id: string, model: string, version: string, columns: Record<string, Float64Array | readonly string[]>, p: BatchPrediction, latencyMs: number): string {
+  const inputs = Object.entries(columns)
+    .map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Float64Array ? numbers(v) : JSON.stringify(v)}`)
+    .join(',');
+  const outputs: string[] = [];
+  if (p.label) outputs.push(`"label":${JSON.stringify(p.label)}`);
+  if (p.probabilities) outputs.push(`"probabilities":${numbers(p.probabilities)}`);
+  if (p.value) outputs.push(`"value":${numbers(p.value)}`);
+  if (p.score) outputs.push(`"score":${numbers(p.score)}`);
+  return `{"id":${JSON.stringify(id)},"ts":"${new Date().toISOString()}","model":${JSON.stringify(model)},"version":${JSON.stringify(version)},"inputs":{${inputs}},"outputs":{${outputs.join(',')}},"latency_ms":${Number(latencyMs.toFixed(3))}}`;
+}
+
+/** A JSON array of numbers; a missing one (NaN) is null. */
+function numbers(v: Float64Array | Float32Array): string {
+  let text = '[';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    text += (i ? ',' : '') + (Number.isFinite(x) ? String(x) : 'null');
+  }
+  return `${text}]`;
 }

@@ -12,7 +12,7 @@ import { checkTuneWith } from './model/tune-settings.js';
 export const STEP_PREFIX = 'gitml/';
 const DATA_PREFIX = 'gitml/data/';
 
-export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept', 'model/tune', 'model/package'] as const;
+export const STEP_NAMES = ['ingest', 'profile', 'validate', 'clean', 'features', 'split', 'synth', 'model/train', 'model/evaluate', 'model/accept', 'model/tune', 'model/package', 'model/predict'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** A file a step reads or writes, as named in its `with:` map (relative to the stage's wdir). */
@@ -102,6 +102,7 @@ const KEYS = {
   train: ['input', 'label', 'features', 'task', 'model', 'output', 'metrics', 'history', 'monitor', 'record', 'transform', 'settings', 'validation', 'validation_fraction', 'seed', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'encoder', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'monitor_batches', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
   accept: ['model', 'input', 'label', 'checks', 'threshold', 'max_latency_ms', 'report', 'backend'],
   tune: ['input', 'label', 'features', 'task', 'model', 'search', 'method', 'trials', 'folds', 'score', 'seed', 'jobs', 'results', 'best', 'metrics', 'validation_fraction', 'class_weight', 'backend', 'hidden', 'activation', 'dropout', 'l2', 'optimizer', 'learning_rate', 'epochs', 'batch_size', 'early_stopping', 'max_iter', 'max_depth', 'max_leaf_nodes', 'min_samples_leaf', 'l2_regularization', 'max_bins', 'subsample', 'colsample'],
+  predict: ['model', 'input', 'output', 'id', 'batch'],
   package: ['model', 'output', 'signature', 'name', 'parity', 'parity_rows', 'tolerance', 'impute', 'metrics', 'backend'],
   evaluate: ['model', 'input', 'label', 'metrics', 'threshold', 'roc', 'pr', 'confusion', 'predicted', 'residuals', 'importance', 'importance_repeats', 'seed', 'backend'],
 };
@@ -257,6 +258,15 @@ export const STEPS: Record<StepName, StepDefinition> = {
       return [...out(w, 'output', true), ...(signature ? [{ key: [w.signature === undefined ? 'output' : 'signature'], path: signature, cache: false }] : []), ...metricOut(w, 'metrics')];
     },
     load: () => import('./model/package.js'),
+  },
+  'model/predict': {
+    name: 'model/predict',
+    summary: 'batch predictions of a packaged (ONNX) model over a table, a batch at a time, beside each row\'s id',
+    keys: KEYS.predict,
+    check: schemaChecker(validators.predict),
+    inputs: (w) => [...at(w, 'model'), ...at(w, 'input')],
+    outputs: (w) => out(w, 'output', true),
+    load: () => import('./model/predict.js'),
   },
 };
 

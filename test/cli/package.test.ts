@@ -86,6 +86,21 @@ describe('gitml/model/package and gitml predict', () => {
     expect(pq.getColumn('id').toArray().map(Number)).toEqual(rows.slice(1).map((r) => Number(r[0])));
   });
 
+  it('runs batch prediction as a pipeline stage (gitml/model/predict), reproduced like any other', () => {
+    fx.write('ml.yaml', `${fx.read('ml.yaml')}  score:
+    uses: gitml/model/predict
+    with:
+      model: models/churn.onnx
+      input: new.csv
+      output: scored/new.parquet
+      id: id
+`);
+    const log = ok(fx, 'repro', 'score');
+    expect(log).toMatch(/predict: 200 rows of new\.csv by churn \(version [0-9a-f]{16}\) -> scored\/new\.parquet/);
+    expect(fx.lock().stages.score.outs['scored/new.parquet']).toBeDefined();
+    expect(ok(fx, 'status', 'score')).toMatch(/up to date/);
+  });
+
   it('predicts a regression value, and names a missing column or a wrong value before writing anything', () => {
     ok(fx, 'predict', 'models/amount.onnx', '-i', 'new.csv', '-o', 'out/amount.csv');
     const rows = csvRows(fx.read('out/amount.csv'));

@@ -16,6 +16,7 @@ const lastVersion = (s: { versions: string[] }) => ({ choose: () => s.versions[s
 describe('the inference server', () => {
   const fx = packagedModels();
   let server: InferenceServer;
+  let models: ModelSet;
   let base: string;
   let churnVersion: string;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -23,7 +24,7 @@ describe('the inference server', () => {
 
   beforeAll(async () => {
     const settings = settingsForFiles([join(fx.dir, 'models/churn.onnx'), join(fx.dir, 'models/amount.onnx')], {});
-    const models = new ModelSet(settings.models, lastVersion);
+    models = new ModelSet(settings.models, lastVersion);
     await models.load();
     server = new InferenceServer({ models, bodyLimit: 64 * 1024, requestTimeoutMs: 1000, version: '9.9.9' });
     const at = await server.listen(0, '127.0.0.1');
@@ -86,6 +87,22 @@ describe('the inference server', () => {
     expect(only.outputs[0].data).toEqual(label.data);
     const reg = await j(post('/v2/models/amount/infer', { inputs: [{ name: 'tenure', shape: [1], datatype: 'INT64', data: [10] }, { name: 'spend', shape: [1], datatype: 'FP64', data: [40] }, { name: 'plan', shape: [1], datatype: 'BYTES', data: ['pro'] }] }));
     expect(reg.outputs).toEqual([{ name: 'value', datatype: 'FP64', shape: [1], data: [expect.any(Number)] }]);
+  });
+
+  it('gives each of 60 concurrent requests its own rows of the shared runs', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ tenure: i, spend: 20 + i, plan: ['basic', 'pro', 'team'][i % 3]! }));
+    const body = (r: (typeof rows)[number]) => ({
+      inputs: [
+        { name: 'tenure', shape: [1], datatype: 'FP64', data: [r.tenure] },
+        { name: 'spend', shape: [1], datatype: 'FP64', data: [r.spend] },
+        { name: 'plan', shape: [1], datatype: 'BYTES', data: [r.plan] },
+      ],
+    });
+    const alone: number[] = [];
+    for (const r of rows) alone.push((await j(post('/v2/models/churn/infer', body(r)))).outputs[1].data[1]);
+    const together = await Promise.all(rows.map(async (r) => (await j(post('/v2/models/churn/infer', body(r)))).outputs[1].data[1]));
+    expect(together).toEqual(alone);
+    expect(new Set(alone).size).toBeGreaterThan(5);
   });
 
   it("refuses bad requests with the protocol's 4xx and a message", async () => {
@@ -188,6 +205,30 @@ describe('the inference server', () => {
     expect(counts.get(500)).toBeUndefined();
     expect(await j(post('/v2/models/churn/infer', { inputs: good }))).toMatchObject({ model_name: 'churn' });
   }, 120_000);
+
+  it('answers a request whose body was still arriving when the models were reloaded', async () => {
+    const body = JSON.stringify({
+      inputs: [
+        { name: 'tenure', shape: [1], datatype: 'FP64', data: [3] },
+        { name: 'spend', shape: [1], datatype: 'FP64', data: [90] },
+        { name: 'plan', shape: [1], datatype: 'BYTES', data: ['pro'] },
+      ],
+    });
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`POST /v2/models/churn/infer HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    // The versions the request looked up are replaced (and their sessions closed) before its body is complete.
+    await models.load();
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    socket.write(body.slice(20));
+    expect(await reply).toMatch(/^HTTP\/1\.1 200[\s\S]*"model_name":"churn"/);
+  });
 
   it('cuts off a client that sends its request too slowly', async () => {
     const { port } = new URL(base);
