@@ -54,13 +54,14 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const idColumn = o.id;
   const needed = idColumn !== undefined && !inputs.includes(idColumn) ? [...inputs, idColumn] : inputs;
   const names = outputNames(s, idColumn ?? 'row');
+  const numeric = new Set(s.inputs.filter((i) => i.datatype === 'FP64' && i.name !== idColumn).map((i) => i.name));
   const writer = openWriter(outAbs, outFormat as Format, names);
   let rows = 0;
   try {
     for (const file of files) {
-      for await (const b of readBatches(resolve(cwd, file), file, needed, batch)) {
+      for await (const b of readBatches(resolve(cwd, file), file, needed, batch, numeric)) {
         const predicted = await model.predictBatch(typed(s, b));
-        const ids = idColumn !== undefined ? b.columns[idColumn]! : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
+        const ids = idColumn !== undefined ? (b.columns[idColumn]! as ArrayLike<unknown>) : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
         writer.write(records(s, predicted, ids));
         rows += b.rows;
       }
@@ -80,7 +81,8 @@ function typed(s: Signature, b: Batch): Record<string, Float64Array | string[]> 
   const out: Record<string, Float64Array | string[]> = {};
   for (const spec of s.inputs) {
     const values = b.columns[spec.name]!;
-    if (spec.datatype === 'FP64') {
+    if (values instanceof Float64Array) out[spec.name] = values;
+    else if (spec.datatype === 'FP64') {
       const col = new Float64Array(b.rows);
       for (let i = 0; i < b.rows; i++) {
         const v = values[i];
@@ -113,16 +115,19 @@ function outputNames(s: Signature, id: string): string[] {
   return names;
 }
 
-function records(s: Signature, p: BatchPrediction, ids: readonly unknown[]): unknown[][] {
+function records(s: Signature, p: BatchPrediction, ids: ArrayLike<unknown>): unknown[][] {
   const k = s.classes?.length ?? 0;
-  return Array.from({ length: p.rows }, (_, i) => {
+  const out = new Array<unknown[]>(p.rows);
+  for (let i = 0; i < p.rows; i++) {
     const row: unknown[] = [ids[i] ?? null];
-    if (p.label) row.push(p.label[i], ...Array.from({ length: k }, (_, j) => p.probabilities![i * k + j]));
-    else if (p.value) row.push(p.value[i]);
-    else row.push(p.score![i]);
+    if (p.label) {
+      row.push(p.label[i]);
+      for (let j = 0; j < k; j++) row.push(p.probabilities![i * k + j]);
+    } else row.push(p.value ? p.value[i] : p.score![i]);
     row.push(s.model_version);
-    return row;
-  });
+    out[i] = row;
+  }
+  return out;
 }
 
 type Format = 'csv' | 'tsv' | 'ndjson' | 'parquet';
@@ -159,6 +164,7 @@ function openWriter(abs: string, format: Format, names: string[]): Writer {
   const fd = openSync(tmp, 'w');
   const sep = format === 'tsv' ? '\t' : ',';
   const cell = (v: unknown): string => {
+    if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
     if (v === null || v === undefined) return '';
     const t = String(v);
     return /["\r\n]/.test(t) || t.includes(sep) ? `"${t.replace(/"/g, '""')}"` : t;

@@ -18,8 +18,8 @@ export class PredictInputError extends GitmlError {
 
 export interface Batch {
   rows: number;
-  /** Column -> values, one per row. */
-  columns: Record<string, unknown[]>;
+  /** Column -> values, one per row; a numeric column read from Parquet comes as a Float64Array (null: NaN). */
+  columns: Record<string, unknown[] | Float64Array>;
   /** Line (CSV, NDJSON) or row (Parquet) number of each row in its file, 1-based, for messages. */
   where: (row: number) => string;
 }
@@ -27,12 +27,15 @@ export interface Batch {
 /** The formats `gitml predict` reads. */
 export const PREDICT_FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
 
-/** Batches of `batch` rows of columns `columns` (checked against the file's header before the first row). */
-export async function* readBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+/**
+ * Batches of `batch` rows of columns `columns` (checked against the file's header before the first row). Columns in
+ * `numeric` must hold numbers; from Parquet they come as Float64Arrays, with no value converted one by one.
+ */
+export async function* readBatches(abs: string, shown: string, columns: readonly string[], batch: number, numeric: ReadonlySet<string> = new Set()): AsyncGenerator<Batch> {
   const format = formatOf(abs);
   if (format === 'csv' || format === 'tsv') yield* csvBatches(abs, shown, columns, batch, format === 'tsv' ? '\t' : ',');
   else if (format === 'ndjson') yield* ndjsonBatches(abs, shown, columns, batch);
-  else if (format === 'parquet') yield* parquetBatches(abs, shown, columns, batch);
+  else if (format === 'parquet') yield* parquetBatches(abs, shown, columns, batch, numeric);
   else throw new PredictInputError(`${shown}: cannot read this format; give ${PREDICT_FORMATS.join(', ')}`, { file: shown });
 }
 
@@ -119,7 +122,9 @@ async function* ndjsonBatches(abs: string, shown: string, columns: readonly stri
   if (rows.size) yield rows.take();
 }
 
-async function* parquetBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+const NUMERIC_DTYPES = new Set(['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64']);
+
+async function* parquetBatches(abs: string, shown: string, columns: readonly string[], batch: number, numeric: ReadonlySet<string>): AsyncGenerator<Batch> {
   const { loadPolars } = await import('../steps/table.js');
   const p = await loadPolars();
   let lazy;
@@ -131,12 +136,19 @@ async function* parquetBatches(abs: string, shown: string, columns: readonly str
     throw new PredictInputError(`${shown}: not a Parquet file polars can read (${(err as Error).message.split('\n')[0]})`, { file: shown });
   }
   missing(shown, names, columns);
-  const selected = lazy.select(...columns.map((c) => p.col(c)));
+  const first = await lazy.select(...columns.map((c) => p.col(c))).slice(0, 0).collect();
+  for (const c of columns) {
+    const dtype = first.getColumn(c).dtype.variant as string;
+    if (numeric.has(c) && !NUMERIC_DTYPES.has(dtype))
+      throw new PredictInputError(`${shown}: column \`${c}\` is ${dtype.toLowerCase()}, and the model takes numbers`, { file: shown, columns: [c] });
+  }
+  const selected = lazy.select(...columns.map((c) => (numeric.has(c) ? p.col(c).cast(p.Float64).fillNull(p.lit(NaN)) : p.col(c))));
   for (let start = 0; ; start += batch) {
     const df = await selected.slice(start, batch).collect();
     if (df.height === 0) return;
     const at = start;
-    yield { rows: df.height, columns: Object.fromEntries(columns.map((c) => [c, df.getColumn(c).toArray() as unknown[]])), where: (r) => `${shown} row ${at + r + 1}` };
+    const values = (c: string) => (numeric.has(c) ? (df.getColumn(c).toTypedArray() as Float64Array) : (df.getColumn(c).toArray() as unknown[]));
+    yield { rows: df.height, columns: Object.fromEntries(columns.map((c) => [c, values(c)])), where: (r) => `${shown} row ${at + r + 1}` };
     if (df.height < batch) return;
   }
 }
