@@ -80,6 +80,11 @@ export class InferenceServer {
     });
   }
 
+  /** Requests being answered now. */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -95,7 +100,12 @@ export class InferenceServer {
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    // Requests in flight finish; none can outlive the request timeout by much, which bounds the wait.
+    if (this.inFlight > 0)
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        setTimeout(resolve, this.o.requestTimeoutMs + 5_000).unref();
+      });
     this.server.closeAllConnections();
     await closed;
     await this.o.log?.close();

@@ -230,6 +230,18 @@ describe('the inference server', () => {
     expect(await reply).toMatch(/^HTTP\/1\.1 200[\s\S]*"model_name":"churn"/);
   });
 
+  it('forgets a request whose client hung up in the middle of its body', async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /v2/models/churn/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"inputs": [');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.requestsInFlight).toBe(0);
+    expect(await j(fetch(`${base}/v2/health/live`))).toEqual({ live: true });
+  });
+
   it('cuts off a client that sends its request too slowly', async () => {
     const { port } = new URL(base);
     const socket = connect(Number(port), '127.0.0.1');
