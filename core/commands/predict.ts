@@ -59,7 +59,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   let rows = 0;
   try {
     for (const file of files) {
-      for await (const b of readBatches(resolve(cwd, file), file, needed, batch, numeric)) {
+      for await (const b of readBatches(resolve(cwd, file), file, needed, batch, { numeric, ...(idColumn !== undefined && !inputs.includes(idColumn) ? { id: idColumn } : {}) })) {
         const predicted = await model.predictBatch(typed(s, b));
         const ids = idColumn !== undefined ? (b.columns[idColumn]! as ArrayLike<unknown>) : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
         writer.write(records(s, predicted, ids));
@@ -87,7 +87,9 @@ function typed(s: Signature, b: Batch): Record<string, Float64Array | string[]> 
       for (let i = 0; i < b.rows; i++) {
         const v = values[i];
         if (v === null || v === undefined) col[i] = NaN;
-        else if (typeof v === 'number' || typeof v === 'bigint') col[i] = Number(v);
+        else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') col[i] = Number(v);
+        // A bool feature was trained as 1 and 0.
+        else if (v === 'true' || v === 'false') col[i] = v === 'true' ? 1 : 0;
         else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) col[i] = Number(v);
         else if (typeof v === 'string' && /^(nan|NaN)$/.test(v)) col[i] = NaN;
         else throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be a number, got ${JSON.stringify(v)}`, spec.name, i);

@@ -7,6 +7,7 @@
  * `LabelEncoder`), all of which it runs.
  */
 import onnxProto from 'onnx-proto';
+import { OnnxExportError } from './errors.js';
 
 const { onnx } = onnxProto;
 
@@ -14,6 +15,9 @@ export const IR_VERSION = 8;
 export const OPSET = 17;
 export const ML_DOMAIN = 'ai.onnx.ml';
 export const ML_OPSET = 3;
+
+/** The prefix of every name the graph makes for itself. */
+const GENERATED = 'gitml::';
 
 /** Element types a gitml graph uses, with their ONNX `TensorProto.DataType` codes. */
 export const ELEM = { float: 1, int64: 7, string: 8, bool: 9, double: 11 } as const;
@@ -66,11 +70,15 @@ export class OnnxGraph {
   private readonly names = new Set<string>();
   private readonly counters = new Map<string, number>();
 
-  /** A value name not used yet, from `prefix` (`prefix`, `prefix_1`, ...). */
+  /**
+   * A value name not used yet, from `prefix` (`gitml::prefix`, `gitml::prefix_1`, ...): apart from the inputs and
+   * outputs, which carry column and output names as given, so that no column can take a name the graph needs.
+   */
   fresh(prefix: string): string {
+    const base = `${GENERATED}${prefix}`;
     let n = this.counters.get(prefix) ?? 0;
-    let name = n === 0 ? prefix : `${prefix}_${n}`;
-    while (this.names.has(name)) name = `${prefix}_${++n}`;
+    let name = n === 0 ? base : `${base}_${n}`;
+    while (this.names.has(name)) name = `${base}_${++n}`;
     this.counters.set(prefix, n + 1);
     this.names.add(name);
     return name;
@@ -78,7 +86,7 @@ export class OnnxGraph {
 
   /** Declares a graph input; its name is taken as given (a feature column's name). */
   input(name: string, type: ElemType, shape: Dim[]): string {
-    if (this.names.has(name)) throw new Error(`onnx graph: the name \`${name}\` is taken`);
+    if (this.names.has(name)) throw new OnnxExportError(`two inputs are named \`${name}\``);
     this.names.add(name);
     this.inputs.push({ name, type, shape });
     return name;
@@ -125,7 +133,7 @@ export class OnnxGraph {
 
   /** An `Identity` from `from` to the name `to` (a graph output's public name). */
   rename(from: string, to: string): string {
-    if (this.names.has(to)) throw new Error(`onnx graph: the name \`${to}\` is taken`);
+    if (this.names.has(to)) throw new OnnxExportError(`the output \`${to}\` has the name of an input column; rename the column`);
     this.names.add(to);
     this.nodes.push(onnx.NodeProto.create({ input: [from], output: [to], opType: 'Identity', name: this.fresh('Identity_node') }));
     return to;

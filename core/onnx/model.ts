@@ -11,7 +11,7 @@ import { gbdtToOnnx } from './gbdt.js';
 import { attr, IR_VERSION, ML_OPSET, OPSET, OnnxGraph, type ElemType } from './graph.js';
 import { OnnxExportError } from './errors.js';
 import { nnToOnnx } from './nn.js';
-import { preprocessToOnnx } from './transform.js';
+import { preprocessToOnnx, type ImputeValue } from './transform.js';
 
 export const SIGNATURE_FORMAT = 'gitml-signature';
 export const SIGNATURE_VERSION = 1;
@@ -54,7 +54,7 @@ export interface PackageOptions {
   modelVersion: string;
   producerVersion: string;
   transform?: Transform;
-  impute?: Record<string, number | string>;
+  impute?: Record<string, ImputeValue>;
 }
 
 /** The ONNX bytes and the signature of a trained model. */

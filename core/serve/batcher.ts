@@ -2,8 +2,8 @@
  * Requests to one model version share its runs: while a run is in flight, the requests that arrive wait, and the next
  * run takes them all at once (up to `maxRows` rows), then hands each its own rows of the answer. An idle model runs a
  * request at once, so batching adds no wait; under load it divides onnxruntime's fixed cost per run among the
- * requests (Triton calls this dynamic batching). Inputs are checked before they are queued, so one request's bad
- * input never fails another's.
+ * requests (Triton calls this dynamic batching). Each request's columns are checked against the signature before they
+ * are queued, so one request's bad input never fails another's.
  *
  * Trees give every row the same bits whatever it is batched with; a network's float arithmetic may differ in the last
  * bits with the batch's size.
@@ -32,6 +32,15 @@ export class Batcher {
 
   /** Predicts `rows` rows of checked input columns, in a run shared with the requests queued beside it. */
   predict(columns: Columns, rows: number): Promise<BatchPrediction> {
+    // Checked alone before it joins others: columns that do not fit (lengths, a shadow version's inputs) fail only
+    // their own request.
+    let held: number;
+    try {
+      held = this.model.checkColumns(columns);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (held !== rows) return Promise.reject(new RangeError(`${rows} rows announced, the columns hold ${held}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ columns, rows, resolve, reject });
       if (!this.running) void this.drain();

@@ -31,16 +31,25 @@ export const PREDICT_FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
  * Batches of `batch` rows of columns `columns` (checked against the file's header before the first row). Columns in
  * `numeric` must hold numbers; from Parquet they come as Float64Arrays, with no value converted one by one.
  */
-export async function* readBatches(abs: string, shown: string, columns: readonly string[], batch: number, numeric: ReadonlySet<string> = new Set()): AsyncGenerator<Batch> {
+export async function* readBatches(
+  abs: string,
+  shown: string,
+  columns: readonly string[],
+  batch: number,
+  o: { numeric?: ReadonlySet<string>; id?: string } = {},
+): AsyncGenerator<Batch> {
   const format = formatOf(abs);
-  if (format === 'csv' || format === 'tsv') yield* csvBatches(abs, shown, columns, batch, format === 'tsv' ? '\t' : ',');
-  else if (format === 'ndjson') yield* ndjsonBatches(abs, shown, columns, batch);
-  else if (format === 'parquet') yield* parquetBatches(abs, shown, columns, batch, numeric);
+  const numeric = o.numeric ?? new Set<string>();
+  if (format === 'csv' || format === 'tsv') yield* csvBatches(abs, shown, columns, batch, format === 'tsv' ? '\t' : ',', o.id);
+  else if (format === 'ndjson') yield* ndjsonBatches(abs, shown, columns, batch, o.id);
+  else if (format === 'parquet') yield* parquetBatches(abs, shown, columns, batch, numeric, o.id);
   else throw new PredictInputError(`${shown}: cannot read this format; give ${PREDICT_FORMATS.join(', ')}`, { file: shown });
 }
 
-function missing(shown: string, have: readonly string[], need: readonly string[]): void {
-  const absent = need.filter((c) => !have.includes(c));
+function missing(shown: string, have: readonly string[], need: readonly string[], id?: string): void {
+  if (id !== undefined && !have.includes(id))
+    throw new PredictInputError(`${shown}: no column \`${id}\` for --id (the file has ${have.join(', ') || 'no columns'})`, { file: shown, columns: [id] });
+  const absent = need.filter((c) => !have.includes(c) && c !== id);
   if (absent.length)
     throw new PredictInputError(`${shown}: no column ${absent.map((c) => `\`${c}\``).join(', ')}, which the model takes (the file has ${have.join(', ') || 'no columns'})`, {
       file: shown,
@@ -77,14 +86,14 @@ class Rows {
   }
 }
 
-async function* csvBatches(abs: string, shown: string, columns: readonly string[], batch: number, delimiter: string): AsyncGenerator<Batch> {
-  const parser = createReadStream(abs).pipe(parse({ delimiter, relax_column_count: false, skip_empty_lines: true, info: true }));
+async function* csvBatches(abs: string, shown: string, columns: readonly string[], batch: number, delimiter: string, id?: string): AsyncGenerator<Batch> {
+  const parser = createReadStream(abs).pipe(parse({ delimiter, bom: true, relax_column_count: false, skip_empty_lines: true, info: true }));
   let index: number[] | null = null;
   const rows = new Rows(shown, columns);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!index) {
-        missing(shown, record, columns);
+        missing(shown, record, columns, id);
         index = columns.map((c) => record.indexOf(c));
         continue;
       }
@@ -96,11 +105,11 @@ async function* csvBatches(abs: string, shown: string, columns: readonly string[
     if (err instanceof GitmlError) throw err;
     throw new PredictInputError(`${shown}: not valid ${delimiter === ',' ? 'CSV' : 'TSV'}: ${(err as Error).message}`, { file: shown });
   }
-  if (!index) missing(shown, [], columns);
+  if (!index) missing(shown, [], columns, id);
   if (rows.size) yield rows.take();
 }
 
-async function* ndjsonBatches(abs: string, shown: string, columns: readonly string[], batch: number): AsyncGenerator<Batch> {
+async function* ndjsonBatches(abs: string, shown: string, columns: readonly string[], batch: number, id?: string): AsyncGenerator<Batch> {
   const rows = new Rows(shown, columns);
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(abs), crlfDelay: Infinity })) {
@@ -115,16 +124,25 @@ async function* ndjsonBatches(abs: string, shown: string, columns: readonly stri
     if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new PredictInputError(`${shown}:${line}: expected an object per line`, { file: shown, line });
     const r = record as Record<string, unknown>;
     const absent = columns.find((c) => !(c in r));
-    if (absent !== undefined) throw new PredictInputError(`${shown}:${line}: no \`${absent}\`, which the model takes`, { file: shown, line, columns: [absent] });
+    if (absent !== undefined)
+      throw new PredictInputError(`${shown}:${line}: no \`${absent}\`${absent === id ? ' for --id' : ', which the model takes'}`, { file: shown, line, columns: [absent] });
     rows.push(columns.map((c) => r[c]), line);
     if (rows.size === batch) yield rows.take();
   }
   if (rows.size) yield rows.take();
 }
 
-const NUMERIC_DTYPES = new Set(['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64']);
+/** Parquet columns a numeric input takes; a bool column gives 1 and 0, as training took it. */
+const NUMERIC_DTYPES = new Set(['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Bool']);
 
-async function* parquetBatches(abs: string, shown: string, columns: readonly string[], batch: number, numeric: ReadonlySet<string>): AsyncGenerator<Batch> {
+async function* parquetBatches(
+  abs: string,
+  shown: string,
+  columns: readonly string[],
+  batch: number,
+  numeric: ReadonlySet<string>,
+  id?: string,
+): AsyncGenerator<Batch> {
   const { loadPolars } = await import('../steps/table.js');
   const p = await loadPolars();
   let lazy;
@@ -135,14 +153,16 @@ async function* parquetBatches(abs: string, shown: string, columns: readonly str
   } catch (err) {
     throw new PredictInputError(`${shown}: not a Parquet file polars can read (${(err as Error).message.split('\n')[0]})`, { file: shown });
   }
-  missing(shown, names, columns);
+  missing(shown, names, columns, id);
   const first = await lazy.select(...columns.map((c) => p.col(c))).slice(0, 0).collect();
   for (const c of columns) {
     const dtype = first.getColumn(c).dtype.variant as string;
     if (numeric.has(c) && !NUMERIC_DTYPES.has(dtype))
       throw new PredictInputError(`${shown}: column \`${c}\` is ${dtype.toLowerCase()}, and the model takes numbers`, { file: shown, columns: [c] });
   }
-  const selected = lazy.select(...columns.map((c) => (numeric.has(c) ? p.col(c).cast(p.Float64).fillNull(p.lit(NaN)) : p.col(c))));
+  // An id that is not an input is read as text, so that 64-bit integers keep every digit.
+  const expr = (c: string) => (numeric.has(c) ? p.col(c).cast(p.Float64).fillNull(p.lit(NaN)) : c === id ? p.col(c).cast(p.Utf8) : p.col(c));
+  const selected = lazy.select(...columns.map(expr));
   for (let start = 0; ; start += batch) {
     const df = await selected.slice(start, batch).collect();
     if (df.height === 0) return;

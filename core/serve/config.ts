@@ -27,6 +27,8 @@ export interface ModelSpec {
   weights?: Record<string, number>;
   sticky: string;
   shadow?: { version: string; share: number; tolerance: number };
+  /** Files named on the command line: a model name seen before adds versions to that model. */
+  merge?: boolean;
 }
 
 export interface ServeSettings {
@@ -83,6 +85,6 @@ export function settingsForFiles(paths: string[], o: { host?: string; port?: num
     port: o.port ?? DEFAULT_PORT,
     bodyLimit: DEFAULT_BODY_LIMIT,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
-    models: paths.map((path) => ({ versions: [{ path }], sticky: DEFAULT_STICKY_HEADER })),
+    models: paths.map((path) => ({ versions: [{ path }], sticky: DEFAULT_STICKY_HEADER, merge: true })),
   };
 }

@@ -115,20 +115,29 @@ export class Model {
 
   /** Predicts typed columns: Float64Array for numeric inputs (NaN: missing), string arrays for text ("": missing). */
   async predictBatch(columns: Record<string, Float64Array | readonly string[]>): Promise<BatchPrediction> {
-    let rows = -1;
+    const rows = this.checkColumns(columns);
     const feeds: Record<string, ColumnValues> = {};
+    for (const spec of this.signature.inputs) feeds[spec.name] = columns[spec.name]!;
+    if (rows <= 0) return { rows: 0 };
+    const out = await runColumns(this.session, feeds, rows);
+    return batchOf(out, rows);
+  }
+
+  /**
+   * Checks typed input columns against the signature (every input there, of its type, all of one length); returns
+   * the row count.
+   */
+  checkColumns(columns: Record<string, Float64Array | readonly string[]>): number {
+    let rows = -1;
     for (const spec of this.signature.inputs) {
       const values = columns[spec.name];
       if (values === undefined) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
       if (spec.datatype === 'FP64' ? !(values instanceof Float64Array) : !Array.isArray(values))
-        throw new ModelInputError(`input column \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'a Float64Array' : 'an array of strings'}`, spec.name);
+        throw new ModelInputError(`input column \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'numbers (a Float64Array)' : 'text (an array of strings)'}`, spec.name);
       if (rows >= 0 && values.length !== rows) throw new ModelInputError(`input column \`${spec.name}\` has ${values.length} rows, the others ${rows}`, spec.name);
       rows = values.length;
-      feeds[spec.name] = values;
     }
-    if (rows <= 0) return { rows: 0 };
-    const out = await runColumns(this.session, feeds, rows);
-    return batchOf(out, rows);
+    return Math.max(0, rows);
   }
 
   /** Frees the session. */
@@ -186,7 +195,9 @@ function reader(spec: TensorSpec): (r: Row, i: number) => number | string {
       if (v === null) return NaN;
       if (typeof v === 'number') return v;
       if (typeof v === 'bigint') return Number(v);
-      throw new ModelInputError(`row ${i + 1}: \`${name}\` must be a number or null, got ${JSON.stringify(v)}`, name, i);
+      // A bool feature was trained as 1 and 0.
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      throw new ModelInputError(`row ${i + 1}: \`${name}\` must be a number, a boolean or null, got ${JSON.stringify(v)}`, name, i);
     };
   return (r, i) => {
     if (!(name in r)) throw new ModelInputError(`row ${i + 1} has no \`${name}\``, name, i);

@@ -81,8 +81,19 @@ export class ModelSet {
     private readonly makeRouter: MakeRouter,
   ) {}
 
-  /** Loads every version; the set is unchanged when any fails. */
-  async load(): Promise<void> {
+  private loading: Promise<void> = Promise.resolve();
+
+  /**
+   * Loads every version; the set is unchanged when any fails. Loads run one after another, so the last one asked for
+   * is the one that stays (two reloads at once could otherwise finish in the other order).
+   */
+  load(): Promise<void> {
+    const next = this.loading.then(() => this.loadNow());
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadNow(): Promise<void> {
     const next = new Map<string, ServedModel>();
     const loaded: Served[] = [];
     try {
@@ -99,6 +110,7 @@ export class ModelSet {
           versions.set(version, served);
         }
         const existing = next.get(name!);
+        if (existing && !spec.merge) throw new ServeSetupError(`model ${name} is declared twice; list its files as versions of one entry`);
         if (existing) {
           // The same name from the command line again: more versions of that model.
           for (const [v, s] of versions) {

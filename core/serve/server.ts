@@ -60,6 +60,7 @@ export interface PredictionParts {
 type Protocol = 'v2' | 'mlflow' | 'other';
 
 const JSON_TYPE = 'application/json';
+const HEADER_SAFE = /^[\x20-\x7e]{1,256}$/;
 
 export class InferenceServer {
   private readonly server: Server;
@@ -184,14 +185,14 @@ export class InferenceServer {
     const parts = path.split('/');
     // /v2/models/{name}[/versions/{v}][/ready|/infer|/feedback]
     if (parts[1] === 'v2' && parts[2] === 'models' && parts[3]) {
-      const name = decodeURIComponent(parts[3]);
+      const name = decodePart(parts[3]);
       const m = models.get(name);
       if (!m) throw notFound(`no model \`${name}\` (served: ${models.names().join(', ')})`);
       let rest = parts.slice(4);
       let explicit: string | undefined;
       if (rest[0] === 'versions') {
         if (!rest[1]) throw notFound('a version is missing after /versions');
-        explicit = decodeURIComponent(rest[1]);
+        explicit = decodePart(rest[1]);
         if (!m.versions.has(explicit)) throw notFound(`model \`${name}\` has no version \`${explicit}\` (versions: ${[...m.versions.keys()].join(', ')})`);
         rest = rest.slice(2);
       }
@@ -262,7 +263,8 @@ export class InferenceServer {
     this.o.metrics?.predictions(m.name, version, p.label ? { labels: p.label } : { values: p.value ?? p.score ?? [] });
     const out = answer(p, served.model.signature, served);
     const id = bodyId?.() ?? header(req, 'x-request-id') ?? randomUUID();
-    res.setHeader('x-request-id', id);
+    // An id that cannot be a header value (non-ASCII, line breaks) is still echoed in the body and logged.
+    if (HEADER_SAFE.test(id)) res.setHeader('x-request-id', id);
     send(res, 200, out);
     this.o.log?.write(logLine(id, m.name, version, columns, p, latency));
     if (m.shadow && !explicit && m.router.mirror(version, key)) void this.shadow(m, version, columns, p);
@@ -297,6 +299,14 @@ export class InferenceServer {
     req.resume();
     await this.o.reload();
     return { status: 200, body: { reloaded: true, models: this.o.models.names() } };
+  }
+}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest(`the path has a bad %-escape: ${part}`);
   }
 }
 

@@ -117,5 +117,13 @@ describe('gitml/model/package and gitml predict', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/bad\.csv:3: `spend` must be a number, got "lots"/);
     expect(fx.exists('out/bad.csv')).toBe(false);
+
+    // A byte-order mark (as spreadsheets write) is not part of the first column's name; a missing --id column is
+    // named as such; a 64-bit id from Parquet keeps every digit.
+    fx.write('bom.csv', `\uFEFF${fx.read('new.csv')}`);
+    ok(fx, 'predict', 'models/churn.onnx', '-i', 'bom.csv', '-o', 'out/bom.csv', '--id', 'id');
+    expect(fx.read('out/bom.csv').split('\n')[1]).toMatch(/^1000,/);
+    const noId = fx.gitml('predict', 'models/churn.onnx', '-i', 'new.csv', '-o', 'out/x.csv', '--id', 'customer');
+    expect(noId.stderr).toMatch(/new\.csv: no column `customer` for --id/);
   });
 });

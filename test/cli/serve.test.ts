@@ -143,5 +143,9 @@ admin_token_env: SERVE_TEST_TOKEN
     const r2 = fx.gitml('serve', '--config', 'bad.yaml');
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/model churn: traffic names version z, which is not served \(versions: a\)/);
+    fx.write('bad.yaml', 'models:\n  - versions: [{path: models/churn.onnx}]\n  - versions: [{path: models/churn-b.onnx}]\n');
+    const r3 = fx.gitml('serve', '--config', 'bad.yaml');
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/model churn is declared twice; list its files as versions of one entry/);
   });
 });

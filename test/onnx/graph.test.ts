@@ -24,12 +24,15 @@ describe('OnnxGraph', () => {
     await session.release();
   });
 
-  it('makes unique value names and refuses a taken input name', () => {
+  it('makes unique value names apart from the column names, and refuses two inputs or an output of one name', () => {
     const g = new OnnxGraph();
     g.input('x', 'double', ['N']);
-    expect(g.fresh('x')).toBe('x_1');
-    expect(g.fresh('y')).toBe('y');
-    expect(g.fresh('y')).toBe('y_1');
-    expect(() => g.input('y', 'double', ['N'])).toThrow(/`y` is taken/);
+    expect(g.fresh('x')).toBe('gitml::x');
+    expect(g.fresh('y')).toBe('gitml::y');
+    expect(g.fresh('y')).toBe('gitml::y_1');
+    // A column named like a value the graph made is still a column of its own.
+    expect(g.input('gitml', 'double', ['N'])).toBe('gitml');
+    expect(() => g.input('x', 'double', ['N'])).toThrow(/two inputs are named `x`/);
+    expect(() => g.rename('gitml::y', 'x')).toThrow(/the output `x` has the name of an input column/);
   });
 });

@@ -105,6 +105,40 @@ describe('the inference server', () => {
     expect(new Set(alone).size).toBeGreaterThan(5);
   });
 
+  it('fails only the request whose columns do not fit, when it shares a run with others', async () => {
+    const good = { inputs: { tenure: [3], spend: [90], plan: ['pro'] } };
+    const expected = (await j(post('/invocations', good))).predictions[0];
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 4 === 0 ? post('/invocations', { inputs: { tenure: [1, 2], spend: [5], plan: ['pro', 'pro'] } }) : post('/invocations', good),
+      ),
+    );
+    for (const [i, r] of results.entries()) {
+      if (i % 4 === 0) {
+        expect(r.status).toBe(400);
+        expect((await j(r)).message).toMatch(/`spend` has 1 rows, the others 2/);
+      } else expect((await j(r)).predictions[0]).toEqual(expected);
+    }
+  });
+
+  it('echoes an id that cannot be a header in the body, and refuses a bad %-escape in the path', async () => {
+    const body = {
+      id: 'req-日本\n',
+      inputs: [
+        { name: 'tenure', shape: [1], datatype: 'FP64', data: [3] },
+        { name: 'spend', shape: [1], datatype: 'FP64', data: [90] },
+        { name: 'plan', shape: [1], datatype: 'BYTES', data: ['pro'] },
+      ],
+    };
+    const r = await post('/v2/models/churn/infer', body);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-request-id')).toBeNull();
+    expect((await j(r)).id).toBe('req-日本\n');
+    const bad = await post('/v2/models/%ZZ/infer', body);
+    expect(bad.status).toBe(400);
+    expect((await j(bad)).error).toMatch(/bad %-escape/);
+  });
+
   it("refuses bad requests with the protocol's 4xx and a message", async () => {
     const good = [
       { name: 'tenure', shape: [1], datatype: 'FP64', data: [3] },
@@ -162,7 +196,7 @@ describe('the inference server', () => {
     expect(two.status).toBe(400);
     expect(await j(two)).toEqual({ error_code: 'BAD_REQUEST', message: expect.stringMatching(/give exactly one of dataframe_split, dataframe_records, instances, inputs/) });
     const wrong = await post('/invocations', { dataframe_records: [{ tenure: 'long', spend: 1, plan: 'pro' }] });
-    expect(await j(wrong)).toEqual({ error_code: 'BAD_REQUEST', message: expect.stringMatching(/`tenure` must be a number or null, got "long"/) });
+    expect(await j(wrong)).toEqual({ error_code: 'BAD_REQUEST', message: expect.stringMatching(/`tenure` must be a number, a boolean or null, got "long"/) });
     expect((await post('/invocations?model=nope', { instances: records })).status).toBe(404);
     expect((await fetch(`${base}/ping`)).status).toBe(200);
     expect((await fetch(`${base}/health`)).status).toBe(200);

@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { PackageWith } from '../../generated/steps.js';
 import { hashBytes, loadBlake3 } from '../../hash/blake3.js';
 import { modelToOnnx, type Signature } from '../../onnx/model.js';
+import type { ImputeValue } from '../../onnx/transform.js';
 import { createSession, runColumns, type ColumnValues } from '../../onnx/runtime.js';
 import { packageVersion } from '../../cli/version.js';
 import type { StepContext } from '../registry.js';
@@ -76,7 +77,7 @@ function defaultParity(m: { data: { train: { path: string }; validation?: { path
 }
 
 /** The values gitml/data/clean imputed, from its report: column -> the fill value. */
-function readImpute(abs: string, shown: string): Record<string, number | string> {
+function readImpute(abs: string, shown: string): Record<string, ImputeValue> {
   let report: unknown;
   try {
     report = JSON.parse(readFileSync(abs, 'utf8'));
@@ -85,11 +86,11 @@ function readImpute(abs: string, shown: string): Record<string, number | string>
   }
   const imputed = (report as { imputed?: unknown } | null)?.imputed;
   if (typeof imputed !== 'object' || imputed === null) throw new StepError(STEP, `${shown} is not a report gitml/data/clean wrote (no \`imputed\`)`, { key: 'impute' });
-  const out: Record<string, number | string> = {};
+  const out: Record<string, ImputeValue> = {};
   for (const [column, entry] of Object.entries(imputed as Record<string, { value?: unknown }>)) {
     const v = entry?.value;
-    if (typeof v === 'number' || typeof v === 'string') out[column] = v;
-    else if (v !== null && v !== undefined) throw new StepError(STEP, `${shown}: the value imputed into \`${column}\` (${JSON.stringify(v)}) is neither a number nor text`, { key: 'impute' });
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[column] = v;
+    else if (v !== null && v !== undefined) throw new StepError(STEP, `${shown}: the value imputed into \`${column}\` (${JSON.stringify(v)}) is not a number, text or a boolean`, { key: 'impute' });
   }
   return out;
 }
@@ -110,7 +111,7 @@ async function parityCheck(
   shown: string,
   signature: Signature,
   bytes: Uint8Array,
-  o: { transform: Transform | undefined; impute: Record<string, number | string> | undefined; model: () => ReturnType<typeof loadModel> },
+  o: { transform: Transform | undefined; impute: Record<string, ImputeValue> | undefined; model: () => ReturnType<typeof loadModel> },
 ): Promise<Parity> {
   const rows = df.height;
   if (rows === 0) throw new StepError(STEP, `${shown} has no rows to check the ONNX model on`, { key: 'parity' });
@@ -120,8 +121,9 @@ async function parityCheck(
     const s = df.getColumn(input.name);
     const values = s.toArray() as unknown[];
     if (input.datatype === 'FP64') {
-      if (values.some((v) => v !== null && typeof v !== 'number' && typeof v !== 'bigint'))
+      if (values.some((v) => v !== null && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean'))
         throw new StepError(STEP, `${shown}: column \`${input.name}\` must be numeric, as the model takes it`, { key: 'parity', column: input.name });
+      // Booleans as 1 and 0, as training took them.
       columns[input.name] = Float64Array.from(values, (v) => (v === null ? NaN : Number(v)));
     } else columns[input.name] = values.map((v) => (v === null ? '' : String(v)));
   }

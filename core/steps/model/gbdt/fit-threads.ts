@@ -244,6 +244,12 @@ ${runChunks}
 (${workerLoop})(require('node:worker_threads').workerData, k);`;
       for (let t = 1; t < o.threads; t++) {
         const worker = new Worker(source, { eval: true, workerData: this.shared });
+        // A worker that fails (out of memory, say) is reported by the next job that waits for it ("stopped"), not by
+        // an 'error' event nobody listens to, which would end the process.
+        worker.on('error', () => {
+          Atomics.store(this.shared.ctl, DEAD, 1);
+          Atomics.notify(this.shared.ctl, DONE);
+        });
         worker.unref();
         this.workers.push(worker);
       }
