@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel, ModelInputError } from '../../core/serve/model.js';
 import { join } from 'node:path';
-import { type Fixture } from '../helpers/fixture.js';
+import { makeFixture, type Fixture } from '../helpers/fixture.js';
 import { packageFixture } from '../helpers/packaged-models.js';
 
 function ok(fx: Fixture, ...args: string[]): string {
@@ -80,6 +80,11 @@ describe('gitml/model/package and gitml predict', () => {
     const pl = (await import('nodejs-polars')).default;
     pl.readCSV(join(fx.dir, 'new.csv')).writeParquet(join(fx.dir, 'new.parquet'));
     ok(fx, 'predict', 'models/churn.onnx', '-i', 'new.parquet', '-o', 'out/pred.parquet', '--id', 'id', '--batch', '50');
+    // 64-bit ids keep every digit (read as text, not as JS numbers).
+    const big = pl.readCSV(fx.read('new.csv').replace(/\n1000,/, '\n9007199254740993,'));
+    big.writeParquet(join(fx.dir, 'big-id.parquet'));
+    ok(fx, 'predict', 'models/churn.onnx', '-i', 'big-id.parquet', '-o', 'out/big-id.csv', '--id', 'id');
+    expect(fx.read('out/big-id.csv').split('\n')[1]).toMatch(/^9007199254740993,/);
     const pq = pl.readParquet(join(fx.dir, 'out/pred.parquet'));
     expect(pq.columns).toEqual(rows[0]);
     expect(pq.getColumn('label').toArray()).toEqual(rows.slice(1).map((r) => r[1]));
@@ -126,4 +131,37 @@ describe('gitml/model/package and gitml predict', () => {
     const noId = fx.gitml('predict', 'models/churn.onnx', '-i', 'new.csv', '-o', 'out/x.csv', '--id', 'customer');
     expect(noId.stderr).toMatch(/new\.csv: no column `customer` for --id/);
   });
+
+  it('packages and predicts a model with a bool feature, taken as 1 and 0 as in training', async () => {
+    const lines = ['x,vip,label'];
+    for (let i = 0; i < 300; i++) {
+      const x = ((i * 37) % 100) / 10;
+      const vip = i % 3 === 0;
+      lines.push(`${x},${vip},${x + (vip ? 4 : 0) > 6 ? 'yes' : 'no'}`);
+    }
+    const b = makeFixture({
+      'train.csv': `${lines.join('\n')}\n`,
+      'ml.yaml': `stages:
+  train:
+    uses: gitml/model/train
+    with: {input: train.csv, label: label, model: gbdt, max_iter: 20, output: models/vip}
+  package:
+    uses: gitml/model/package
+    with: {model: models/vip, output: models/vip.onnx, metrics: metrics/package.json}
+`,
+    });
+    ok(b, 'repro');
+    expect(JSON.parse(b.read('metrics/package.json')).parity_max_diff).toBeLessThan(1e-6);
+    expect(JSON.parse(b.read('models/vip.signature.json')).inputs).toEqual([
+      { name: 'x', datatype: 'FP64', shape: [-1] },
+      { name: 'vip', datatype: 'FP64', shape: [-1] },
+    ]);
+    b.write('new.csv', 'x,vip\n5,true\n5,false\n');
+    ok(b, 'predict', 'models/vip.onnx', '-i', 'new.csv', '-o', 'out.csv');
+    expect(csvRows(b.read('out.csv')).map((r) => r[1])).toEqual(['label', 'yes', 'no']);
+    const model = await loadModel(join(b.dir, 'models/vip.onnx'));
+    expect((await model.predict([{ x: 5, vip: true }, { x: 5, vip: false }])).map((a) => a.label)).toEqual(['yes', 'no']);
+    await model.close();
+  });
 });
+
