@@ -5,6 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { stepTempPath } from '../util/fs.js';
 import { globFiles, WILDCARD } from '../util/glob.js';
 import { formatOf } from '../steps/table.js';
 import { PredictInputError, readBatches, type Batch } from '../serve/batches.js';
@@ -143,7 +144,8 @@ interface Writer {
 /** Writes to a temporary file beside `abs`, renamed into place by `finish`; `abort` removes it. */
 function openWriter(abs: string, format: Format, names: string[]): Writer {
   mkdirSync(dirname(abs), { recursive: true });
-  const tmp = `${abs}.tmp-${process.pid}`;
+  // Named as the steps name theirs, so a killed run's leftover is found and removed like theirs.
+  const tmp = stepTempPath(abs);
   if (format === 'parquet') {
     const columns: unknown[][] = names.map(() => []);
     return {
