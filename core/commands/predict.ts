@@ -9,7 +9,7 @@ import { stepTempPath } from '../util/fs.js';
 import { globFiles, WILDCARD } from '../util/glob.js';
 import { formatOf } from '../steps/table.js';
 import { PredictInputError, readBatches, type Batch } from '../serve/batches.js';
-import { Model, ModelInputError, type BatchPrediction, type Signature } from '../serve/model.js';
+import { inputValue, Model, ModelInputError, type BatchPrediction, type Signature } from '../serve/model.js';
 
 export interface PredictOptions {
   cwd?: string;
@@ -82,28 +82,16 @@ function typed(s: Signature, b: Batch): Record<string, Float64Array | string[]> 
   const out: Record<string, Float64Array | string[]> = {};
   for (const spec of s.inputs) {
     const values = b.columns[spec.name]!;
-    if (values instanceof Float64Array) out[spec.name] = values;
-    else if (spec.datatype === 'FP64') {
-      const col = new Float64Array(b.rows);
-      for (let i = 0; i < b.rows; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) col[i] = NaN;
-        else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') col[i] = Number(v);
-        // A bool feature was trained as 1 and 0.
-        else if (v === 'true' || v === 'false') col[i] = v === 'true' ? 1 : 0;
-        else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) col[i] = Number(v);
-        else if (typeof v === 'string' && /^(nan|NaN)$/.test(v)) col[i] = NaN;
-        else throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be a number, got ${JSON.stringify(v)}`, spec.name, i);
-      }
-      out[spec.name] = col;
-    } else {
-      out[spec.name] = values.map((v, i) => {
-        if (v === null || v === undefined) return '';
-        if (typeof v === 'string') return v;
-        if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-        throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be text, got ${JSON.stringify(v)}`, spec.name, i);
-      });
+    if (values instanceof Float64Array) {
+      out[spec.name] = values;
+      continue;
     }
+    const read = (v: unknown, i: number) => {
+      const value = inputValue(spec, v, true);
+      if (value !== undefined) return value;
+      throw new ModelInputError(`${b.where(i)}: \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'a number' : 'text'}, got ${JSON.stringify(v)}`, spec.name, i);
+    };
+    out[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (v, i) => read(v, i) as number) : values.map((v, i) => read(v, i) as string);
   }
   return out;
 }

@@ -30,17 +30,16 @@ export class Batcher {
     private readonly maxRows = DEFAULT_MAX_BATCH_ROWS,
   ) {}
 
-  /** Predicts `rows` rows of checked input columns, in a run shared with the requests queued beside it. */
-  predict(columns: Columns, rows: number): Promise<BatchPrediction> {
+  /** Predicts checked input columns, in a run shared with the requests queued beside it. */
+  predict(columns: Columns): Promise<BatchPrediction> {
     // Checked alone before it joins others: columns that do not fit (lengths, a shadow version's inputs) fail only
     // their own request.
-    let held: number;
+    let rows: number;
     try {
-      held = this.model.checkColumns(columns);
+      rows = this.model.checkColumns(columns);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (held !== rows) return Promise.reject(new RangeError(`${rows} rows announced, the columns hold ${held}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ columns, rows, resolve, reject });
       if (!this.running) void this.drain();

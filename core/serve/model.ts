@@ -157,12 +157,11 @@ export class Model {
   private fromRecords(records: readonly Row[]): Record<string, Float64Array | string[]> {
     const columns: Record<string, Float64Array | string[]> = {};
     for (const spec of this.signature.inputs) {
-      const read = reader(spec);
-      if (spec.datatype === 'FP64') {
-        const out = new Float64Array(records.length);
-        records.forEach((r, i) => (out[i] = read(r, i) as number));
-        columns[spec.name] = out;
-      } else columns[spec.name] = records.map((r, i) => read(r, i) as string);
+      const read = (r: Row, i: number) => {
+        if (!(spec.name in r)) throw new ModelInputError(`row ${i + 1} has no \`${spec.name}\``, spec.name, i);
+        return readValue(spec, r[spec.name], i);
+      };
+      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(records, (r, i) => read(r, i) as number) : records.map((r, i) => read(r, i) as string);
     }
     return columns;
   }
@@ -172,9 +171,7 @@ export class Model {
     for (const spec of this.signature.inputs) {
       const values = map[spec.name];
       if (!Array.isArray(values)) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
-      const read = reader(spec);
-      const row = (i: number): Row => ({ [spec.name]: values[i] });
-      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (_, i) => read(row(i), i) as number) : values.map((_, i) => read(row(i), i) as string);
+      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (v, i) => readValue(spec, v, i) as number) : values.map((v, i) => readValue(spec, v, i) as string);
     }
     return columns;
   }
@@ -185,27 +182,32 @@ export function loadModel(path: string, opts: { threads?: number } = {}): Promis
   return Model.load(path, opts);
 }
 
-/** Reads one input's value from a record, checked against its type: null is missing (NaN or ""). */
-function reader(spec: TensorSpec): (r: Row, i: number) => number | string {
-  const name = spec.name;
-  if (spec.datatype === 'FP64')
-    return (r, i) => {
-      if (!(name in r)) throw new ModelInputError(`row ${i + 1} has no \`${name}\``, name, i);
-      const v = r[name];
-      if (v === null) return NaN;
-      if (typeof v === 'number') return v;
-      if (typeof v === 'bigint') return Number(v);
-      // A bool feature was trained as 1 and 0.
-      if (typeof v === 'boolean') return v ? 1 : 0;
-      throw new ModelInputError(`row ${i + 1}: \`${name}\` must be a number, a boolean or null, got ${JSON.stringify(v)}`, name, i);
-    };
-  return (r, i) => {
-    if (!(name in r)) throw new ModelInputError(`row ${i + 1} has no \`${name}\``, name, i);
-    const v = r[name];
-    if (v === null) return '';
-    if (typeof v === 'string') return v;
-    throw new ModelInputError(`row ${i + 1}: \`${name}\` must be text or null, got ${JSON.stringify(v)}`, name, i);
-  };
+/**
+ * One value as input `spec` takes it, or `undefined` when it cannot be. Null is a missing value (NaN, or "" for
+ * text); a boolean is 1 or 0, as training took bool features. With `fromText` (CSV cells, NDJSON from any writer),
+ * an absent value is missing too, numbers and booleans written as text are read, and text inputs take numbers.
+ */
+export function inputValue(spec: TensorSpec, v: unknown, fromText = false): number | string | undefined {
+  if (spec.datatype === 'FP64') {
+    if (v === null || (fromText && v === undefined)) return NaN;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint' || typeof v === 'boolean') return Number(v);
+    if (!fromText || typeof v !== 'string') return undefined;
+    if (v === 'true' || v === 'false') return v === 'true' ? 1 : 0;
+    if (v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+    return v === 'nan' || v === 'NaN' ? NaN : undefined;
+  }
+  if (v === null || (fromText && v === undefined)) return '';
+  if (typeof v === 'string') return v;
+  return fromText && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') ? String(v) : undefined;
+}
+
+/** Reads one input's value of row `i`, checked against its type, with a message naming the column and row. */
+function readValue(spec: TensorSpec, v: unknown, i: number): number | string {
+  const value = inputValue(spec, v);
+  if (value !== undefined) return value;
+  const want = spec.datatype === 'FP64' ? 'a number, a boolean or null' : 'text or null';
+  throw new ModelInputError(`row ${i + 1}: \`${spec.name}\` must be ${want}, got ${JSON.stringify(v)}`, spec.name, i);
 }
 
 function batchOf(out: Record<string, RunOutput>, rows: number): BatchPrediction {

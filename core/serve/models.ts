@@ -37,8 +37,8 @@ export class Served {
   }
 
   /** Predicts checked input columns in a run shared with the requests beside it (batcher.ts). */
-  predict(columns: Record<string, Float64Array | readonly string[]>, rows: number): Promise<BatchPrediction> {
-    return this.batcher.predict(columns, rows);
+  predict(columns: Record<string, Float64Array | readonly string[]>): Promise<BatchPrediction> {
+    return this.batcher.predict(columns);
   }
 
   /** Whether the session is closed: a request must look its model up again (a reload replaced it). */

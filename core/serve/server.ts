@@ -255,7 +255,7 @@ export class InferenceServer {
     const started = performance.now();
     try {
       columns = columnsFor(served);
-      p = await served.predict(columns, rowsOf(columns));
+      p = await served.predict(columns);
     } finally {
       served.release();
     }
@@ -278,7 +278,7 @@ export class InferenceServer {
     if (!served || served.closed) return;
     served.acquire();
     try {
-      const q = await served.predict(columns, rowsOf(columns));
+      const q = await served.predict(columns);
       const parts = (b: BatchPrediction): PredictionParts => (b.label ? { labels: b.label } : { values: b.value ?? b.score ?? [] });
       const result = this.o.agreement ? this.o.agreement(parts(p), parts(q), shadow.tolerance) : { compared: 0, agreed: 0 };
       this.o.metrics?.shadow(m.name, primary, shadow.version, result);
@@ -362,11 +362,6 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on('error', (err) => reject(badRequest(`the request broke off: ${err.message}`)));
   });
-}
-
-function rowsOf(columns: Record<string, Float64Array | readonly string[]>): number {
-  for (const c of Object.values(columns)) return c.length;
-  return 0;
 }
 
 /**
