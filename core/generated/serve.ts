@@ -41,6 +41,10 @@ export interface ServeConfig {
    */
   feedback?: string;
   /**
+   * Server processes sharing the port, each with its own copy of the models; `auto` starts one per core. Default 1.
+   */
+  workers?: number | 'auto';
+  /**
    * The environment variable holding the token of `POST /admin/reload`. Without it the endpoint is off.
    */
   admin_token_env?: string;

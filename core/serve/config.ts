@@ -40,6 +40,8 @@ export interface ServeSettings {
   log?: { path: string; sample: number; maxBytes?: number; maxAgeMs?: number };
   feedback?: string;
   adminTokenEnv?: string;
+  /** Server processes sharing the port; `auto`: one per core. */
+  workers?: number | 'auto';
 }
 
 /** Reads a serve config; paths become absolute from the file's directory. */
@@ -65,6 +67,7 @@ export function parseServeConfig(text: string, file: string, absFile: string): S
       ...(m.shadow ? { shadow: { version: m.shadow.version, share: m.shadow.share, tolerance: m.shadow.tolerance ?? 1e-6 } } : {}),
     })),
     ...(c.admin_token_env !== undefined ? { adminTokenEnv: c.admin_token_env } : {}),
+    ...(c.workers !== undefined ? { workers: c.workers } : {}),
   };
   if (c.log)
     settings.log = {

@@ -9,7 +9,7 @@
  * Never pass a request id, a user key or a raw input value as a label; a regression value or anomaly score goes into
  * a histogram, whose series are its buckets (about twenty per model version), not one per value.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { GitmlError } from '../errors.js';
 
 /** Request latency buckets in seconds: 0.1 ms to 5 s, about three per decade. */
@@ -40,6 +40,12 @@ export interface PredictionSummary {
 }
 
 type ShadowLabels = 'model' | 'primary' | 'shadow';
+const SHADOW_LABELS: ShadowLabels[] = ['model', 'primary', 'shadow'];
+const RATIO = 'gitml_shadow_agreement_ratio';
+const RATIO_HELP = 'Agreements over compared rows since the server started (rate(gitml_shadow_agreements_total) / rate(gitml_shadow_compared_total) for a window)';
+
+/** One process's metrics as data (`ServeMetrics.json`), for `aggregateMetrics`. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 export class ServeMetrics {
   /** The `Content-Type` of `text()`, for the `/metrics` response. */
@@ -50,7 +56,7 @@ export class ServeMetrics {
   private readonly predicted: Counter<'model' | 'version' | 'class'>;
   private readonly value: Histogram<'model' | 'version'>;
   private readonly nonFinite: Counter<'model' | 'version'>;
-  private readonly flight: Gauge;
+  private readInFlight: () => number = () => 0;
   private readonly shadowRequests: Counter<ShadowLabels>;
   private readonly shadowCompared: Counter<ShadowLabels>;
   private readonly shadowAgreements: Counter<ShadowLabels>;
@@ -94,8 +100,16 @@ export class ServeMetrics {
       labelNames: ['model', 'version'],
       registers,
     });
-    this.flight = new Gauge({ name: 'gitml_requests_in_flight', help: 'Requests received and not yet answered', registers });
-    const shadowLabels: ShadowLabels[] = ['model', 'primary', 'shadow'];
+    const metrics = this;
+    new Gauge({
+      name: 'gitml_requests_in_flight',
+      help: 'Requests received and not yet answered',
+      registers,
+      collect() {
+        this.set(metrics.readInFlight());
+      },
+    });
+    const shadowLabels = SHADOW_LABELS;
     this.shadowRequests = new Counter({
       name: 'gitml_shadow_requests_total',
       help: 'Requests mirrored to a shadow version, including those where the shadow failed',
@@ -115,12 +129,8 @@ export class ServeMetrics {
       registers,
     });
     this.shadowErrors = new Counter({ name: 'gitml_shadow_errors_total', help: 'Mirrored requests the shadow version failed to answer', labelNames: shadowLabels, registers });
-    this.shadowRatio = new Gauge({
-      name: 'gitml_shadow_agreement_ratio',
-      help: 'Agreements over compared rows since the server started (rate(gitml_shadow_agreements_total) / rate(gitml_shadow_compared_total) for a window)',
-      labelNames: shadowLabels,
-      registers,
-    });
+    // Server processes' ratios do not add up: aggregateMetrics works the ratio out from the summed counters instead.
+    this.shadowRatio = new Gauge({ name: RATIO, help: RATIO_HELP, labelNames: SHADOW_LABELS, registers, aggregator: 'omit' });
     if (o.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gitml_' });
   }
 
@@ -133,7 +143,8 @@ export class ServeMetrics {
 
   /** What a model answered for a batch: one count per row's class, or one observation per finite value. */
   predictions(model: string, version: string, p: PredictionSummary): void {
-    if (p.labels?.length) {
+    if (p.labels?.length === 1) this.predicted.inc({ model, version, class: p.labels[0]! });
+    else if (p.labels?.length) {
       const counts = new Map<string, number>();
       for (const label of p.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
       for (const [label, n] of counts) this.predicted.inc({ model, version, class: label }, n);
@@ -150,9 +161,9 @@ export class ServeMetrics {
     }
   }
 
-  /** A request starts (`1`) or ends (`-1`). */
-  inFlight(delta: 1 | -1): void {
-    this.flight.inc(delta);
+  /** Where the in-flight gauge reads its value when scraped (the server's own count), so requests never touch it. */
+  countInFlight(read: () => number): void {
+    this.readInFlight = read;
   }
 
   /** One mirrored request: how many rows the shadow's answer was compared on and agreed on, or that it failed. */
@@ -179,6 +190,30 @@ export class ServeMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+
+  /** Every metric as data, for adding up several server processes' (`aggregateMetrics`). */
+  json(): Promise<MetricsJson> {
+    return this.registry.getMetricsAsJSON();
+  }
+}
+
+/**
+ * Several server processes' metrics as one exposition (`gitml serve --workers`): counters, histograms and the
+ * in-flight gauge are summed by prom-client's aggregation; the shadow agreement ratio is worked out again from the
+ * summed compared and agreed rows, since ratios do not add.
+ */
+export async function aggregateMetrics(processes: MetricsJson[]): Promise<string> {
+  const merged = AggregatorRegistry.aggregate(processes);
+  const byLabels = async (name: string): Promise<Map<string, { labels: Partial<Record<string, string | number>>; value: number }>> => {
+    const metric = merged.getSingleMetric(name);
+    const values = metric ? (await metric.get()).values : [];
+    return new Map(values.map((v) => [JSON.stringify(SHADOW_LABELS.map((l) => v.labels[l])), { labels: v.labels, value: v.value }]));
+  };
+  const compared = await byLabels('gitml_shadow_compared_total');
+  const agreed = await byLabels('gitml_shadow_agreements_total');
+  const ratio = new Gauge({ name: RATIO, help: RATIO_HELP, labelNames: SHADOW_LABELS, registers: [merged] });
+  for (const [key, c] of compared) if (c.value > 0) ratio.set(c.labels as Partial<Record<ShadowLabels, string>>, (agreed.get(key)?.value ?? 0) / c.value);
+  return merged.metrics();
 }
 
 /**

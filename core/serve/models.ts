@@ -73,6 +73,13 @@ export interface ServedModel {
   shadow?: { version: string; share: number; tolerance: number };
 }
 
+/** Models loaded and not yet served (`ModelSet.prepare`). */
+export interface PreparedModels {
+  readonly models: ReadonlyMap<string, ServedModel>;
+  commit(): void;
+  abort(): void;
+}
+
 export class ModelSet {
   private byName = new Map<string, ServedModel>();
 
@@ -81,19 +88,38 @@ export class ModelSet {
     private readonly makeRouter: MakeRouter,
   ) {}
 
-  private loading: Promise<void> = Promise.resolve();
+  private loading: Promise<unknown> = Promise.resolve();
 
   /**
    * Loads every version; the set is unchanged when any fails. Loads run one after another, so the last one asked for
    * is the one that stays (two reloads at once could otherwise finish in the other order).
    */
-  load(): Promise<void> {
-    const next = this.loading.then(() => this.loadNow());
-    this.loading = next.catch(() => undefined);
-    return next;
+  async load(): Promise<void> {
+    (await this.prepare()).commit();
   }
 
-  private async loadNow(): Promise<void> {
+  /**
+   * Loads every version without serving them yet: `commit` swaps them in (the old ones close once unused), `abort`
+   * closes them. Several server processes reload together this way: each prepares, and all commit only when every one
+   * could load the files.
+   */
+  prepare(): Promise<PreparedModels> {
+    const next = this.loading.then(() => this.build());
+    this.loading = next.catch(() => undefined);
+    return next.then((models) => ({
+      models,
+      commit: () => {
+        const old = this.byName;
+        this.byName = models;
+        for (const m of old.values()) for (const s of m.versions.values()) s.retire();
+      },
+      abort: () => {
+        for (const m of models.values()) for (const s of m.versions.values()) s.retire();
+      },
+    }));
+  }
+
+  private async build(): Promise<Map<string, ServedModel>> {
     const next = new Map<string, ServedModel>();
     const loaded: Served[] = [];
     try {
@@ -135,9 +161,7 @@ export class ModelSet {
       for (const s of loaded) s.retire();
       throw err;
     }
-    const old = this.byName;
-    this.byName = next;
-    for (const m of old.values()) for (const s of m.versions.values()) s.retire();
+    return next;
   }
 
   get(name: string): ServedModel | undefined {

@@ -23,9 +23,16 @@ export interface MetricsSink {
   readonly contentType: string;
   request(model: string, version: string, protocol: string, status: number, seconds: number): void;
   predictions(model: string, version: string, p: { labels?: readonly string[]; values?: ArrayLike<number> }): void;
-  inFlight(delta: 1 | -1): void;
+  /** Gives the metrics the server's count of requests in flight, read when scraped. */
+  countInFlight(read: () => number): void;
   shadow(model: string, primary: string, shadow: string, result: { compared: number; agreed: number } | 'error'): void;
   text(): Promise<string>;
+}
+
+/** The prediction log (prediction-log.ts): takes a request's record and returns at once. */
+export interface PredictionSink {
+  record(id: string, model: string, version: string, columns: Record<string, Float64Array | readonly string[]>, p: BatchPrediction, latencyMs: number): void;
+  close(): Promise<void>;
 }
 
 /** An append-only log that never blocks (ndjson-log.ts). */
@@ -42,7 +49,7 @@ export interface ServerOptions {
   /** gitml's version, for `GET /v2` and `GET /version`. */
   version: string;
   metrics?: MetricsSink;
-  log?: LogSink;
+  log?: PredictionSink;
   feedback?: { log: LogSink; parse(body: unknown, model: string): object[] };
   /** Shadow answers agreeing with the primary's: same label, or values within the tolerance. */
   agreement?: (a: PredictionParts, b: PredictionParts, tolerance: number) => { compared: number; agreed: number };
@@ -50,6 +57,8 @@ export interface ServerOptions {
   adminToken?: string;
   /** Reloads the models (SIGHUP and the admin endpoint). */
   reload?: () => Promise<void>;
+  /** The `/metrics` body, when it is not this process's alone (`--workers`: every worker's, added up). */
+  scrape?: () => Promise<string>;
 }
 
 export interface PredictionParts {
@@ -79,6 +88,7 @@ export class InferenceServer {
     this.server = createServer(timeouts, (req, res) => {
       void this.handle(req, res);
     });
+    o.metrics?.countInFlight(() => this.inFlight);
   }
 
   /** Requests being answered now. */
@@ -117,7 +127,6 @@ export class InferenceServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     this.inFlight++;
-    this.o.metrics?.inFlight(1);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -143,7 +152,6 @@ export class InferenceServer {
       }
     } finally {
       this.o.metrics?.request(model, version, protocol, status, (performance.now() - started) / 1000);
-      this.o.metrics?.inFlight(-1);
       if (--this.inFlight === 0 && this.drained) this.drained();
     }
   }
@@ -164,7 +172,7 @@ export class InferenceServer {
     if (path === '/version') return only(method, 'GET', { status: 200, body: this.o.version, type: 'text/plain' });
     if (path === '/metrics') {
       if (!this.o.metrics) throw notFound('metrics are off');
-      return only(method, 'GET', { status: 200, body: await this.o.metrics.text(), type: this.o.metrics.contentType });
+      return only(method, 'GET', { status: 200, body: await (this.o.scrape ?? (() => this.o.metrics!.text()))(), type: this.o.metrics.contentType });
     }
     if (path === '/admin/reload') return this.adminReload(req, method);
     if (path === '/invocations') {
@@ -264,9 +272,8 @@ export class InferenceServer {
     const out = answer(p, served.model.signature, served);
     const id = bodyId?.() ?? header(req, 'x-request-id') ?? randomUUID();
     // An id that cannot be a header value (non-ASCII, line breaks) is still echoed in the body and logged.
-    if (HEADER_SAFE.test(id)) res.setHeader('x-request-id', id);
-    send(res, 200, out);
-    this.o.log?.write(logLine(id, m.name, version, columns, p, latency));
+    send(res, 200, out, JSON_TYPE, HEADER_SAFE.test(id) ? id : undefined);
+    this.o.log?.record(id, m.name, version, columns, p, latency);
     if (m.shadow && !explicit && m.router.mirror(version, key)) void this.shadow(m, version, columns, p);
     return { status: 200, body: out };
   }
@@ -320,9 +327,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, type = JSON_TYPE): void {
+/** Answers with `body` (JSON unless `type` says otherwise); headers as a flat list, which Node takes fastest. */
+function send(res: ServerResponse, status: number, body: unknown, type = JSON_TYPE, requestId?: string): void {
   const text = type === JSON_TYPE ? JSON.stringify(body) : String(body);
-  res.writeHead(status, { 'content-type': type === JSON_TYPE ? 'application/json' : type, 'content-length': Buffer.byteLength(text) });
+  const headers = ['content-type', type, 'content-length', String(Buffer.byteLength(text))];
+  if (requestId !== undefined) headers.push('x-request-id', requestId);
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -353,7 +363,7 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on('end', () => {
       if (over) return;
-      const text = Buffer.concat(chunks, size).toString('utf8');
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
       try {
         resolve(JSON.parse(text));
       } catch (err) {
@@ -362,30 +372,4 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on('error', (err) => reject(badRequest(`the request broke off: ${err.message}`)));
   });
-}
-
-/**
- * The prediction log's record, `{id, ts, model, version, inputs, outputs, latency_ms}`, as one line of JSON built from
- * its parts: serialising the columns as plain arrays costs less than building and stringifying objects of them.
- */
-function logLine(id: string, model: string, version: string, columns: Record<string, Float64Array | readonly string[]>, p: BatchPrediction, latencyMs: number): string {
-  const inputs = Object.entries(columns)
-    .map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Float64Array ? numbers(v) : JSON.stringify(v)}`)
-    .join(',');
-  const outputs: string[] = [];
-  if (p.label) outputs.push(`"label":${JSON.stringify(p.label)}`);
-  if (p.probabilities) outputs.push(`"probabilities":${numbers(p.probabilities)}`);
-  if (p.value) outputs.push(`"value":${numbers(p.value)}`);
-  if (p.score) outputs.push(`"score":${numbers(p.score)}`);
-  return `{"id":${JSON.stringify(id)},"ts":"${new Date().toISOString()}","model":${JSON.stringify(model)},"version":${JSON.stringify(version)},"inputs":{${inputs}},"outputs":{${outputs.join(',')}},"latency_ms":${Number(latencyMs.toFixed(3))}}`;
-}
-
-/** A JSON array of numbers; a missing one (NaN) is null. */
-function numbers(v: Float64Array | Float32Array): string {
-  let text = '[';
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    text += (i ? ',' : '') + (Number.isFinite(x) ? String(x) : 'null');
-  }
-  return `${text}]`;
 }

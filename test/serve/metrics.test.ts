@@ -143,13 +143,14 @@ describe('ServeMetrics', () => {
     expect(h.buckets['5']).toBe(5);
   });
 
-  it('tracks requests in flight', async () => {
+  it('reports the requests in flight as counted when scraped', async () => {
     const m = new ServeMetrics();
-    m.inFlight(1);
-    m.inFlight(1);
-    m.inFlight(1);
-    m.inFlight(-1);
-    expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(2);
+    expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(0);
+    let n = 3;
+    m.countInFlight(() => n);
+    expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(3);
+    n = 1;
+    expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(1);
   });
 
   it('counts shadow requests, compared rows, agreements and errors, and keeps the running agreement ratio', async () => {
