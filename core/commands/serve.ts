@@ -127,7 +127,9 @@ export async function serveUntilSignal(o: ServeOptions): Promise<void> {
     if (settings.adminTokenEnv && !process.env[settings.adminTokenEnv]) print(`admin endpoint off: ${settings.adminTokenEnv} is not set`);
     print(`serving ${started.models} on ${started.url} (${workers} server processes)`);
     close = () => cluster.close();
-    reload = async () => print(`reloaded: ${await cluster.reload()}`);
+    reload = async () => {
+      await cluster.reload();
+    };
   } else {
     const running = await serve(o);
     close = running.close;

@@ -67,7 +67,7 @@ export class ServeCluster {
     return (started[0] as PromiseFulfilledResult<{ url: string; models: string }>).value;
   }
 
-  /** Reloads every worker's models from their files; when any cannot, all keep the models they had. */
+  /** Reloads every worker's models from their files (and says so); when any cannot, all keep the models they had. */
   reload(): Promise<string> {
     const next = this.reloading.then(async () => {
       const workers = [...this.live];
@@ -75,7 +75,9 @@ export class ServeCluster {
       const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       await Promise.allSettled(workers.map((w, i) => (prepared[i]!.status === 'fulfilled' ? this.ask(w, failed ? 'abort' : 'commit') : undefined)));
       if (failed) throw failed.reason;
-      return String((prepared[0] as PromiseFulfilledResult<unknown> | undefined)?.value ?? '');
+      const models = String((prepared[0] as PromiseFulfilledResult<unknown> | undefined)?.value ?? '');
+      this.o.print(`reloaded: ${models}`);
+      return models;
     });
     this.reloading = next.catch(() => undefined);
     return next;

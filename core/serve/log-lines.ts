@@ -34,19 +34,34 @@ export interface LogPage {
 export function logLines(page: LogPage): string {
   const keys = page.names.map((n) => `${JSON.stringify(n)}:`);
   const head = `,"model":${JSON.stringify(page.model)},"version":${JSON.stringify(page.version)},"inputs":{`;
+  // Requests of one page share their millisecond and their few labels often: each is formatted once.
+  let ms = NaN;
+  let iso = '';
+  const quoted = new Map<string, string>();
+  const texts = (col: readonly string[], from: number, to: number): string => {
+    let text = '[';
+    for (let r = from; r < to; r++) {
+      const v = col[r]!;
+      let q = quoted.get(v);
+      if (q === undefined) quoted.set(v, (q = JSON.stringify(v)));
+      text += (r > from ? ',' : '') + q;
+    }
+    return `${text}]`;
+  };
   let text = '';
   for (let i = 0; i < page.ids.length; i++) {
     const from = page.start[i]!;
     const to = page.start[i + 1]!;
-    let line = `{"id":${JSON.stringify(page.ids[i])},"ts":"${new Date(page.ts[i]!).toISOString()}"${head}`;
+    if (page.ts[i] !== ms) iso = new Date((ms = page.ts[i]!)).toISOString();
+    let line = `{"id":${JSON.stringify(page.ids[i])},"ts":"${iso}"${head}`;
     for (let c = 0; c < keys.length; c++) {
       const col = page.columns[c]!;
-      line += (c ? ',' : '') + keys[c] + (col instanceof Float64Array ? numbers(col, from, to) : JSON.stringify(col.slice(from, to)));
+      line += (c ? ',' : '') + keys[c] + (col instanceof Float64Array ? numbers(col, from, to) : texts(col, from, to));
     }
     line += '},"outputs":{';
     let sep = '';
     if (page.label) {
-      line += `"label":${JSON.stringify(page.label.slice(from, to))}`;
+      line += `"label":${texts(page.label, from, to)}`;
       sep = ',';
     }
     if (page.probabilities) {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
@@ -35,8 +35,9 @@ const ROW = {
   ],
 };
 
+const fx = packagedModels();
+
 describe('gitml serve', () => {
-  const fx = packagedModels();
   let server: { url: string; child: ChildProcess; output: () => string };
   const infer = (headers: Record<string, string> = {}) =>
     j(fetch(`${server.url}/v2/models/churn/infer`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(ROW) }));
@@ -147,5 +148,121 @@ admin_token_env: SERVE_TEST_TOKEN
     const r3 = fx.gitml('serve', '--config', 'bad.yaml');
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/model churn is declared twice; list its files as versions of one entry/);
+  });
+});
+
+describe('gitml serve --workers', () => {
+  let server: { url: string; child: ChildProcess; output: () => string };
+  const infer = (id: string) =>
+    fetch(`${server.url}/v2/models/churn/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify(ROW) });
+  /** The server processes the primary started. */
+  const workers = () =>
+    execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
+  const until = async (what: () => boolean, ms = 20_000) => {
+    for (const end = Date.now() + ms; !what(); ) {
+      if (Date.now() > end) throw new Error(`timed out; output: ${server.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const answered: string[] = [];
+
+  beforeAll(async () => {
+    copyFileSync(join(fx.dir, 'models/churn.onnx'), join(fx.dir, 'models/churn-b.onnx'));
+    fx.write(
+      'workers.yaml',
+      `workers: 2
+models:
+  - name: churn
+    versions:
+      - {path: models/churn.onnx, version: a}
+      - {path: models/churn-b.onnx, version: b}
+    weights: {a: 1}
+    shadow: {version: b, share: 1}
+  - versions: [{path: models/amount.onnx}]
+log: {path: logs-w/predictions.ndjson}
+admin_token_env: SERVE_TEST_TOKEN
+`,
+    );
+    server = await startServe(fx.dir, ['--config', 'workers.yaml'], { SERVE_TEST_TOKEN: 'sesame' });
+  });
+  afterAll(() => {
+    server.child.kill('SIGKILL');
+  });
+
+  it('serves from two processes on one port, and /metrics adds up both', async () => {
+    expect(server.output()).toMatch(/serving churn \(a, b\), amount \(\w+\) on http:\/\/127\.0\.0\.1:\d+ \(2 server processes\)/);
+    expect(workers()).toHaveLength(2);
+    // Many connections at once, so that both processes get some.
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, c) => {
+        for (let i = 0; i < 20; i++) {
+          const id = `w-${c}-${i}`;
+          const r = await infer(id);
+          expect(r.status).toBe(200);
+          expect((await j(r)).id).toBeUndefined();
+          answered.push(id);
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const families = new Map(parsePrometheus(text).map((f: { name: string }) => [f.name, f]));
+    const sum = (family: string, labels: Record<string, string>) =>
+      ((families.get(family) as { metrics: { labels?: Record<string, string>; value: string }[] } | undefined)?.metrics ?? [])
+        .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+        .reduce((n, m) => n + Number(m.value), 0);
+    expect(sum('gitml_requests_total', { model: 'churn', version: 'a', status: '200' })).toBe(400);
+    expect(sum('gitml_shadow_requests_total', { model: 'churn', primary: 'a', shadow: 'b' })).toBe(400);
+    expect(sum('gitml_shadow_agreement_ratio', { model: 'churn', primary: 'a', shadow: 'b' })).toBe(1);
+  }, 60_000);
+
+  it('replaces a server process that dies, reloads every process together, and stops with every log line written', async () => {
+    const [first] = workers();
+    process.kill(first!, 'SIGKILL');
+    await until(() => /a server process exited \(SIGKILL\); starting another/.test(server.output()));
+    await until(() => {
+      const now = workers();
+      return now.length === 2 && !now.includes(first!);
+    });
+    // Connections to the dead process are gone; new ones reach a live one.
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 20; i++) {
+      const r = await infer(`after-${i}`);
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+      answered.push(`after-${i}`);
+    }
+
+    server.child.kill('SIGHUP');
+    await until(() => /reloaded: churn \(a, b\), amount/.test(server.output()));
+    expect(await j(fetch(`${server.url}/admin/reload`, { method: 'POST', headers: { authorization: 'Bearer sesame' } }))).toEqual({ reloaded: true, models: ['churn', 'amount'] });
+    expect(server.output().match(/reloaded:/g)).toHaveLength(2);
+    expect(await j(fetch(`${server.url}/v2/models/churn/feedback`, { method: 'POST', body: JSON.stringify({ id: 'after-3', truth: 'no' }) }))).toEqual({ accepted: 1 });
+
+    const code = exited(server.child);
+    server.child.kill('SIGTERM');
+    expect(await code).toBe(0);
+    const ids = fx
+      .read('logs-w/predictions.ndjson')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id as string);
+    // Every answered request is in the log once, from whichever process answered it.
+    expect(ids.filter((id) => !id.startsWith('w-') && !id.startsWith('after-'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of answered.filter((a) => a.startsWith('after-'))) expect(ids).toContain(id);
+    expect(ids.filter((id) => id.startsWith('w-')).length).toBeGreaterThanOrEqual(380);
+    expect(fx.read('logs-w/feedback.ndjson')).toMatch(/"id":"after-3"/);
+  }, 60_000);
+
+  it('fails to start, as one process does, when a model cannot be loaded', () => {
+    fx.write('broken.onnx', 'not a model');
+    const r = fx.gitml('serve', 'broken.onnx', '--workers', '2', '--port', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.onnx: not an ONNX model/);
+    expect(fx.gitml('serve', 'broken.onnx', '--workers', 'none').stderr).toMatch(/--workers must be a whole number from 1 to 256, or auto; got none/);
   });
 });

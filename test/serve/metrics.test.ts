@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
-import { agreement, DURATION_BUCKETS, ServeMetrics } from '../../core/serve/metrics.js';
+import { aggregateMetrics, agreement, DURATION_BUCKETS, ServeMetrics } from '../../core/serve/metrics.js';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
 
@@ -10,8 +10,8 @@ interface Scrape {
   series: Families;
 }
 
-async function scrape(m: ServeMetrics): Promise<Scrape> {
-  const text = await m.text();
+async function scrape(m: ServeMetrics | string): Promise<Scrape> {
+  const text = typeof m === 'string' ? m : await m.text();
   // The parser folds every label set of a histogram into one; untyped, each series keeps its labels (in one family per
   // run of lines: `samples` gathers them).
   return { families: parsePrometheusTextFormat(text), series: parsePrometheusTextFormat(text.replace(/^# TYPE \S+ histogram$/gm, '')) };
@@ -151,6 +151,32 @@ describe('ServeMetrics', () => {
     expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(3);
     n = 1;
     expect(value(await scrape(m), 'gitml_requests_in_flight')).toBe(1);
+  });
+
+  it('adds up several server processes: counts, histograms and in-flight summed, the agreement ratio worked out again', async () => {
+    const a = new ServeMetrics();
+    const b = new ServeMetrics();
+    a.request('churn', 'v1', 'v2', 200, 0.002);
+    a.request('churn', 'v1', 'v2', 200, 0.02);
+    b.request('churn', 'v1', 'v2', 200, 0.002);
+    b.request('churn', 'v1', 'mlflow', 400, 0.001);
+    a.predictions('churn', 'v1', { labels: ['yes', 'no'] });
+    b.predictions('churn', 'v1', { labels: ['yes'] });
+    a.countInFlight(() => 2);
+    b.countInFlight(() => 3);
+    a.shadow('churn', 'v1', 'v2', { compared: 10, agreed: 10 });
+    b.shadow('churn', 'v1', 'v2', { compared: 30, agreed: 10 });
+    const f = await scrape(await aggregateMetrics([await a.json(), await b.json()]));
+    expect(value(f, 'gitml_requests_total', { model: 'churn', version: 'v1', protocol: 'v2', status: '200' })).toBe(3);
+    expect(value(f, 'gitml_requests_total', { model: 'churn', version: 'v1', protocol: 'mlflow', status: '400' })).toBe(1);
+    expect(value(f, 'gitml_predictions_total', { model: 'churn', version: 'v1', class: 'yes' })).toBe(2);
+    expect(value(f, 'gitml_requests_in_flight')).toBe(5);
+    const h = histogram(f, 'gitml_request_duration_seconds', { model: 'churn', version: 'v1', protocol: 'v2' });
+    expect(h.count).toBe(3);
+    expect(h.buckets['0.0025']).toBe(2);
+    // 20 of 40 rows agreed: 0.5, where the two processes' own ratios (1 and 1/3) would add up to 1.33.
+    expect(value(f, 'gitml_shadow_agreement_ratio', { model: 'churn', primary: 'v1', shadow: 'v2' })).toBe(0.5);
+    expect(family(f.families, 'gitml_shadow_agreement_ratio').type).toBe('GAUGE');
   });
 
   it('counts shadow requests, compared rows, agreements and errors, and keeps the running agreement ratio', async () => {
