@@ -4,8 +4,9 @@
 // - the same with the prediction log on, against it off (target >= 0.9x);
 // - the server's memory after 1M requests against after the first 100k (target: growth within noise, <= 1.1x);
 // - `gitml predict` from Parquet against onnxruntime-node on in-memory tensors of the same rows (target >= 0.5x).
-// Servers run in their own processes, autocannon in this one; runs alternate and the medians are kept.
-import { spawn, spawnSync } from 'node:child_process';
+// Servers run in their own processes, the load from `wrk` (one thread) when it is installed, else autocannon in this
+// process; runs alternate and the medians are kept. gitml is measured as one process and with `--workers 2`.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -82,6 +83,26 @@ function rssMb(pid) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+function hasWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // wrk prints its usage and exits 1 when asked its version: it is there.
+    return err.status === 1;
+  }
+}
+
+/** `wrk` with one thread and 50 connections: requests per second and p99 in milliseconds. */
+function wrkLoad(url, script, seconds) {
+  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '-s', script, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const [, v, unit] = out.match(/\s99%\s+([\d.]+)(us|ms|s)/);
+  const errors = out.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/);
+  if (errors) throw new Error(`${url}: ${errors[0]}`);
+  return { rps, p99: Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1) };
+}
+
 export async function benchServe({ root, work, cli, quick, record, note }) {
   const autocannon = createRequire(import.meta.url)('autocannon');
   const dir = join(work, 'serve');
@@ -98,35 +119,48 @@ export async function benchServe({ root, work, cli, quick, record, note }) {
   };
   const body = JSON.stringify(row);
   const seconds = quick ? 3 : 8;
-  const load = (url, path, opts = {}) =>
-    autocannon({ url: `${url}${path}`, connections: 50, method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(opts.amount ? {} : { duration: seconds }), ...opts });
+  const wrk = hasWrk();
+  const luaFile = join(dir, 'post.lua');
+  writeFileSync(luaFile, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
+  /** Requests per second and p99 in ms over `secs` seconds at 50 connections, or `amount` requests (autocannon). */
+  const load = async (url, path, opts = {}) => {
+    if (wrk && !opts.amount) return wrkLoad(`${url}${path}`, luaFile, opts.duration ?? seconds);
+    const r = await autocannon({ url: `${url}${path}`, connections: 50, method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(opts.amount ? {} : { duration: opts.duration ?? seconds }), ...opts });
+    if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+    return { rps: r.requests.average, p99: r.latency.p99 };
+  };
   const gitmlServer = (args) => startServer(process.execPath, [cli, 'serve', ...args, '--port', '0'], dir);
+  note(`  serve: load from ${wrk ? 'wrk, 1 thread' : 'autocannon (wrk is not installed)'}, 50 connections, ${seconds} s per run`);
 
-  // Requests per second and p99: bare node:http against gitml serve, alternated.
+  // Requests per second and p99: bare node:http against gitml serve, one process and two, log off and on; alternated.
   const rounds = quick ? 1 : 3;
-  const bare = [];
-  const ours = [];
-  const logged = [];
+  const kinds = {
+    bare: () => startServer(process.execPath, ['-e', BARE], dir),
+    gitml: () => gitmlServer(['model.onnx']),
+    logged: () => gitmlServer(['--config', 'serve.yaml']),
+    workers: () => gitmlServer(['model.onnx', '--workers', '2']),
+    'workers, logged': () => gitmlServer(['--config', 'serve.yaml', '--workers', '2']),
+  };
+  const runs = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const [kind, start] of [
-      ['bare', () => startServer(process.execPath, ['-e', BARE], dir)],
-      ['gitml', () => gitmlServer(['model.onnx'])],
-      ['logged', () => gitmlServer(['--config', 'serve.yaml'])],
-    ]) {
+    for (const [kind, start] of Object.entries(kinds)) {
       const { url, child } = await start();
-      await load(url, kind === 'bare' ? '/' : '/v2/models/model/infer', { duration: 1 }); // warm-up
-      const r = await load(url, kind === 'bare' ? '/' : '/v2/models/model/infer');
+      const path = kind === 'bare' ? '/' : '/v2/models/model/infer';
+      await load(url, path, { duration: 1 }); // warm-up
+      runs[kind].push(await load(url, path));
       await stop(child);
-      if (r.non2xx || r.errors) throw new Error(`${kind}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-      ({ bare, gitml: ours, logged })[kind].push({ rps: r.requests.average, p99: r.latency.p99 });
     }
   }
   const rps = (xs) => median(xs.map((x) => x.rps));
   const p99 = (xs) => median(xs.map((x) => x.p99));
-  note(`  serve: bare ${bare.map((x) => x.rps.toFixed(0)).join(' ')} req/s; gitml ${ours.map((x) => x.rps.toFixed(0)).join(' ')}; with the log ${logged.map((x) => x.rps.toFixed(0)).join(' ')}`);
-  record('serve: single-row OIP infer, 50 connections', rps(ours), 'bare node:http fixed JSON', rps(bare), 0.6, 'req/s', true, { rounds, statistic: 'median' });
-  record('serve: p99 latency, single-row OIP infer', p99(ours), 'target 2 ms', 2, 1, 'ms');
-  record('serve: req/s with the prediction log on', rps(logged), 'gitml serve, log off', rps(ours), 0.9, 'req/s', true, { rounds, statistic: 'median' });
+  for (const [kind, xs] of Object.entries(runs)) note(`  serve ${kind}: ${xs.map((x) => `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms`).join('; ')}`);
+  const extra = { rounds, statistic: 'median', load: wrk ? 'wrk' : 'autocannon' };
+  record('serve: single-row OIP infer, 50 connections', rps(runs.gitml), 'bare node:http fixed JSON', rps(runs.bare), 0.6, 'req/s', true, extra);
+  record('serve --workers 2: single-row OIP infer', rps(runs.workers), 'bare node:http fixed JSON', rps(runs.bare), 0.6, 'req/s', true, extra);
+  record('serve: p99 latency, single-row OIP infer', p99(runs.gitml), 'target 2 ms', 2, 1, 'ms');
+  record('serve --workers 2: p99 latency', p99(runs.workers), 'target 2 ms', 2, 1, 'ms');
+  record('serve: req/s with the prediction log on', rps(runs.logged), 'gitml serve, log off', rps(runs.gitml), 0.9, 'req/s', true, extra);
+  record('serve --workers 2: req/s with the log on', rps(runs['workers, logged']), 'log off', rps(runs.workers), 0.9, 'req/s', true, extra);
 
   // Memory: resident size after the first 100k requests and after 1M.
   {

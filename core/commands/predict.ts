@@ -63,7 +63,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
       for await (const b of readBatches(resolve(cwd, file), file, needed, batch, { numeric, ...(idColumn !== undefined && !inputs.includes(idColumn) ? { id: idColumn } : {}) })) {
         const predicted = await model.predictBatch(typed(s, b));
         const ids = idColumn !== undefined ? (b.columns[idColumn]! as ArrayLike<unknown>) : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
-        writer.write(records(s, predicted, ids));
+        writer.write(outputColumns(s, predicted, ids), b.rows);
         rows += b.rows;
       }
     }
@@ -106,25 +106,23 @@ function outputNames(s: Signature, id: string): string[] {
   return names;
 }
 
-function records(s: Signature, p: BatchPrediction, ids: ArrayLike<unknown>): unknown[][] {
-  const k = s.classes?.length ?? 0;
-  const out = new Array<unknown[]>(p.rows);
-  for (let i = 0; i < p.rows; i++) {
-    const row: unknown[] = [ids[i] ?? null];
-    if (p.label) {
-      row.push(p.label[i]);
-      for (let j = 0; j < k; j++) row.push(p.probabilities![i * k + j]);
-    } else row.push(p.value ? p.value[i] : p.score![i]);
-    row.push(s.model_version);
-    out[i] = row;
-  }
-  return out;
+/** A batch's output columns, in `outputNames` order: the ids, label and each class's probability, or the value or score, the version. */
+function outputColumns(s: Signature, p: BatchPrediction, ids: ArrayLike<unknown>): ArrayLike<unknown>[] {
+  const columns: ArrayLike<unknown>[] = [ids];
+  if (p.label) {
+    const k = s.classes?.length ?? 0;
+    columns.push(p.label);
+    for (let j = 0; j < k; j++) columns.push(Float32Array.from({ length: p.rows }, (_, i) => p.probabilities![i * k + j]!));
+  } else columns.push((p.value ?? p.score)!);
+  columns.push(new Array<string>(p.rows).fill(s.model_version));
+  return columns;
 }
 
 type Format = 'csv' | 'tsv' | 'ndjson' | 'parquet';
 
 interface Writer {
-  write(rows: unknown[][]): void;
+  /** Output columns of `rows` rows, in `outputNames` order. */
+  write(columns: ArrayLike<unknown>[], rows: number): void;
   finish(): Promise<void>;
   abort(): void;
 }
@@ -137,7 +135,10 @@ function openWriter(abs: string, format: Format, names: string[]): Writer {
   if (format === 'parquet') {
     const columns: unknown[][] = names.map(() => []);
     return {
-      write: (rows) => rows.forEach((r) => r.forEach((v, j) => columns[j]!.push(v))),
+      write: (batch, rows) =>
+        batch.forEach((col, j) => {
+          for (let i = 0; i < rows; i++) columns[j]!.push(col[i] ?? null);
+        }),
       async finish() {
         const { loadPolars } = await import('../steps/table.js');
         const p = await loadPolars();
@@ -155,21 +156,40 @@ function openWriter(abs: string, format: Format, names: string[]): Writer {
   }
   const fd = openSync(tmp, 'w');
   const sep = format === 'tsv' ? '\t' : ',';
+  const escape = (t: string): string => (/["\r\n]/.test(t) || t.includes(sep) ? `"${t.replace(/"/g, '""')}"` : t);
+  // Labels and the version repeat on every row: each distinct text is escaped once.
+  const escaped = new Map<string, string>();
   const cell = (v: unknown): string => {
     if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
     if (v === null || v === undefined) return '';
-    const t = String(v);
-    return /["\r\n]/.test(t) || t.includes(sep) ? `"${t.replace(/"/g, '""')}"` : t;
+    if (typeof v !== 'string') return escape(String(v));
+    let e = escaped.get(v);
+    if (e === undefined) {
+      e = escape(v);
+      if (escaped.size < 10_000) escaped.set(v, e);
+    }
+    return e;
   };
   if (format !== 'ndjson') writeSync(fd, `${names.map(cell).join(sep)}\n`);
   let open = true;
   return {
-    write(rows) {
-      const text =
-        format === 'ndjson'
-          ? rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, j) => [n, typeof r[j] === 'bigint' ? Number(r[j]) : r[j]])))).join('\n')
-          : rows.map((r) => r.map(cell).join(sep)).join('\n');
-      if (text) writeSync(fd, `${text}\n`);
+    write(columns, rows) {
+      let text = '';
+      for (let i = 0; i < rows; i++) {
+        if (format === 'ndjson') {
+          const record: Record<string, unknown> = {};
+          names.forEach((n, j) => {
+            const v = columns[j]![i] ?? null;
+            record[n] = typeof v === 'bigint' ? Number(v) : v;
+          });
+          text += `${JSON.stringify(record)}\n`;
+          continue;
+        }
+        let line = cell(columns[0]![i]);
+        for (let j = 1; j < columns.length; j++) line += sep + cell(columns[j]![i]);
+        text += `${line}\n`;
+      }
+      if (text) writeSync(fd, text);
     },
     async finish() {
       closeSync(fd);

@@ -195,6 +195,7 @@ export class PrimaryLink {
   private tasks: WorkerTasks | undefined;
   private stopped: Promise<void> | undefined;
   private finished: () => void = () => {};
+  private serving: (tasks: WorkerTasks) => void = () => {};
 
   constructor() {
     process.on('message', (m: ToWorker) => void this.onMessage(m));
@@ -209,8 +210,10 @@ export class PrimaryLink {
     return cluster.isWorker;
   }
 
+  /** Takes the primary's tasks once this worker serves. */
   serve(tasks: WorkerTasks): void {
     this.tasks = tasks;
+    this.serving(tasks);
   }
 
   listening(url: string, models: string): void {
@@ -250,7 +253,9 @@ export class PrimaryLink {
 
   private stop(tell: boolean): Promise<void> {
     this.stopped ??= (async () => {
-      await this.tasks?.shutdown();
+      // Told to stop while still starting (another worker failed): stop as soon as this one serves.
+      const tasks = this.tasks ?? (await new Promise<WorkerTasks>((resolve) => (this.serving = resolve)));
+      await tasks.shutdown();
       if (tell) await this.send({ gitml: 'closed' });
       if (process.connected) process.disconnect();
       this.finished();
