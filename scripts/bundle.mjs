@@ -8,7 +8,7 @@
 // - bin.cjs: what `gitml` runs. It turns on Node's on-disk compile cache (Node 22.1 and later), so that from the second
 //   run on the chunks are not parsed again, then loads cli.cjs.
 // - cli.cjs and its chunks (*.cjs): the CLI, CommonJS.
-// - hash-worker.js, sig-worker.js, place-worker.js, step-worker.js, tune-worker.js, log-worker.js: the worker threads, ES modules (the hash workers use top-level
+// - hash-worker.js, sig-worker.js, place-worker.js, step-worker.js, tune-worker.js, log-worker.js, model-worker.js: the worker threads, ES modules (the hash workers use top-level
 //   await). They sit beside the chunks, where `new URL('./step-worker.js', import.meta.url)` looks for them.
 // - bin.js: an ES module that runs bin.cjs, for what starts the CLI by that name (`gitml exp run` does).
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ await build({
     'step-worker': 'dist/core/run/step-worker.js',
     'tune-worker': 'dist/core/steps/model/tune-worker.js',
     'log-worker': 'dist/core/serve/log-worker.js',
+    'model-worker': 'dist/core/serve/model-worker.js',
   },
   platform: 'node',
   external,

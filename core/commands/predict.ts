@@ -9,7 +9,8 @@ import { stepTempPath } from '../util/fs.js';
 import { globFiles, WILDCARD } from '../util/glob.js';
 import { formatOf } from '../steps/table.js';
 import { PredictInputError, readBatches, type Batch } from '../serve/batches.js';
-import { inputValue, Model, ModelInputError, type BatchPrediction, type Signature } from '../serve/model.js';
+import { inputValue, ModelInputError, type BatchPrediction, type Signature } from '../serve/model.js';
+import { openModel } from '../serve/model-thread.js';
 
 export interface PredictOptions {
   cwd?: string;
@@ -49,7 +50,8 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const outAbs = resolve(cwd, o.output);
   if (files.some((f) => resolve(cwd, f) === outAbs)) throw new PredictInputError(`--output ${o.output} is also an input`);
 
-  const model = await Model.load(resolve(cwd, o.model));
+  // The model runs on its own thread, so reading the next batch and writing the last overlap each run.
+  const model = await openModel(resolve(cwd, o.model));
   const s = model.signature;
   const inputs = s.inputs.map((i) => i.name);
   const idColumn = o.id;
@@ -58,15 +60,22 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const numeric = new Set(s.inputs.filter((i) => i.datatype === 'FP64' && i.name !== idColumn).map((i) => i.name));
   const writer = openWriter(outAbs, outFormat as Format, names);
   let rows = 0;
+  // The batch before this one: predicted, then written. At most two batches are in flight, so memory stays flat.
+  let previous: Promise<void> = Promise.resolve();
   try {
     for (const file of files) {
       for await (const b of readBatches(resolve(cwd, file), file, needed, batch, { numeric, ...(idColumn !== undefined && !inputs.includes(idColumn) ? { id: idColumn } : {}) })) {
-        const predicted = await model.predictBatch(typed(s, b));
-        const ids = idColumn !== undefined ? (b.columns[idColumn]! as ArrayLike<unknown>) : Array.from({ length: b.rows }, (_, i) => rows + i + 1);
-        writer.write(outputColumns(s, predicted, ids), b.rows);
+        const first = rows;
+        const ids = idColumn !== undefined ? (b.columns[idColumn]! as ArrayLike<unknown>) : Array.from({ length: b.rows }, (_, i) => first + i + 1);
+        const predicted = model.predictBatch(typed(s, b));
+        await previous;
+        previous = predicted.then((p) => writer.write(outputColumns(s, p, ids), b.rows));
+        // Failures surface at the next await of `previous`, not as an unhandled rejection meanwhile.
+        previous.catch(() => {});
         rows += b.rows;
       }
     }
+    await previous;
     await writer.finish();
   } catch (err) {
     writer.abort();

@@ -51,6 +51,15 @@ export interface BatchPrediction {
   score?: Float32Array;
 }
 
+/** An ONNX file's bytes; a file that cannot be read is a `ModelFileError`. */
+export function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ModelFileError(path, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 /** Reads `gitml.signature` from an ONNX file's metadata without running it. */
 export function readSignature(bytes: Uint8Array, shown: string): Signature {
   let props: { key?: string | null; value?: string | null }[];
@@ -79,13 +88,7 @@ export class Model {
 
   /** Loads an ONNX file `gitml/model/package` wrote. */
   static async load(path: string, opts: { threads?: number } = {}): Promise<Model> {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (err) {
-      throw new ModelFileError(path, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return Model.fromBytes(bytes, path, opts);
+    return Model.fromBytes(readModelFile(path), path, opts);
   }
 
   static async fromBytes(bytes: Uint8Array, shown: string, opts: { threads?: number } = {}): Promise<Model> {
