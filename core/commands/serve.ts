@@ -43,7 +43,10 @@ export interface RunningServer {
 export async function serve(o: ServeOptions, link?: PrimaryLink): Promise<RunningServer> {
   const cwd = o.cwd ?? process.cwd();
   const settings = settingsOf(o, cwd);
-  const models = new ModelSet(settings.models, (policy) => new TrafficRouter(policy));
+  // A process keeps its HTTP thread busy; the models get threads of their own where there is a core for each. On a
+  // machine without one they would only take turns with the HTTP thread, and pay for the messages between them.
+  const processes = workerCount(o.workers ?? settings.workers ?? 1);
+  const models = new ModelSet(settings.models, (policy) => new TrafficRouter(policy), processes * 2 <= availableParallelism());
   await models.load();
   const metrics = new ServeMetrics();
   const log = settings.log

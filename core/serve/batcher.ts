@@ -8,7 +8,8 @@
  * Trees give every row the same bits whatever it is batched with; a network's float arithmetic may differ in the last
  * bits with the batch's size.
  */
-import type { BatchPrediction, Model } from './model.js';
+import type { BatchPrediction } from './model.js';
+import type { Predictor } from './model-thread.js';
 
 type Columns = Record<string, Float64Array | readonly string[]>;
 
@@ -26,7 +27,7 @@ export class Batcher {
   private running = false;
 
   constructor(
-    private readonly model: Model,
+    private readonly model: Predictor,
     private readonly maxRows = DEFAULT_MAX_BATCH_ROWS,
   ) {}
 

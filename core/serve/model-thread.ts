@@ -8,18 +8,17 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GitmlError } from '../errors.js';
-import { Model, ModelInputError, readModelFile, readSignature, type BatchPrediction, type Signature } from './model.js';
+import { Model, ModelInputError, ModelInputs, readModelFile, readSignature, type BatchPrediction, type Signature } from './model.js';
 
 const MODEL_WORKER = fileURLToPath(new URL('./model-worker.js', import.meta.url));
 
 type Columns = Record<string, Float64Array | readonly string[]>;
 
-/** What runs a model: a `Model` here, or one in a thread. */
-export interface Predictor {
-  readonly signature: Signature;
+/** What runs a model: a `Model` here, or one in a thread; both check input the same way (`ModelInputs`). */
+export type Predictor = ModelInputs & {
   predictBatch(columns: Columns): Promise<BatchPrediction>;
   close(): Promise<void>;
-}
+};
 
 /** An error as it crosses from the thread. */
 export interface ThreadError {
@@ -44,15 +43,16 @@ export async function openModel(path: string): Promise<Predictor> {
   return new ModelThread(signature, worker);
 }
 
-class ModelThread implements Predictor {
+class ModelThread extends ModelInputs {
   private readonly waiting = new Map<number, { resolve(p: BatchPrediction): void; reject(err: Error): void }>();
   private seq = 0;
   private failed: Error | undefined;
 
   constructor(
-    readonly signature: Signature,
+    signature: Signature,
     private readonly worker: Worker,
   ) {
+    super(signature);
     worker.on('message', (m: FromModelThread) => {
       if (!('seq' in m)) return;
       const w = this.waiting.get(m.seq);

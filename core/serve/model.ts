@@ -80,11 +80,69 @@ export function readSignature(bytes: Uint8Array, shown: string): Signature {
   return s;
 }
 
-export class Model {
+/**
+ * What every runner of a packaged model checks its input with: its signature, and records, column maps or typed
+ * columns checked against it (`Model` here, and the model on a thread of its own, model-thread.ts).
+ */
+export class ModelInputs {
+  constructor(readonly signature: Signature) {}
+
+  /**
+   * Checks typed input columns against the signature (every input there, of its type, all of one length); returns
+   * the row count.
+   */
+  checkColumns(columns: Record<string, Float64Array | readonly string[]>): number {
+    let rows = -1;
+    for (const spec of this.signature.inputs) {
+      const values = columns[spec.name];
+      if (values === undefined) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
+      if (spec.datatype === 'FP64' ? !(values instanceof Float64Array) : !Array.isArray(values))
+        throw new ModelInputError(`input column \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'numbers (a Float64Array)' : 'text (an array of strings)'}`, spec.name);
+      if (rows >= 0 && values.length !== rows) throw new ModelInputError(`input column \`${spec.name}\` has ${values.length} rows, the others ${rows}`, spec.name);
+      rows = values.length;
+    }
+    return Math.max(0, rows);
+  }
+
+  private inputList(): string {
+    return this.signature.inputs.map((i) => i.name).join(', ');
+  }
+
+  /** Records or a column map as the model's typed input columns, every value checked against its input's type. */
+  columnsOf(input: readonly Row[] | Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
+    return Array.isArray(input) ? this.fromRecords(input as readonly Row[]) : this.fromColumns(input as Record<string, readonly unknown[]>);
+  }
+
+  private fromRecords(records: readonly Row[]): Record<string, Float64Array | string[]> {
+    const columns: Record<string, Float64Array | string[]> = {};
+    for (const spec of this.signature.inputs) {
+      const read = (r: Row, i: number) => {
+        if (!(spec.name in r)) throw new ModelInputError(`row ${i + 1} has no \`${spec.name}\``, spec.name, i);
+        return readValue(spec, r[spec.name], i);
+      };
+      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(records, (r, i) => read(r, i) as number) : records.map((r, i) => read(r, i) as string);
+    }
+    return columns;
+  }
+
+  private fromColumns(map: Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
+    const columns: Record<string, Float64Array | string[]> = {};
+    for (const spec of this.signature.inputs) {
+      const values = map[spec.name];
+      if (!Array.isArray(values)) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
+      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (v, i) => readValue(spec, v, i) as number) : values.map((v, i) => readValue(spec, v, i) as string);
+    }
+    return columns;
+  }
+}
+
+export class Model extends ModelInputs {
   private constructor(
-    readonly signature: Signature,
+    signature: Signature,
     private readonly session: InferenceSession,
-  ) {}
+  ) {
+    super(signature);
+  }
 
   /** Loads an ONNX file `gitml/model/package` wrote. */
   static async load(path: string, opts: { threads?: number } = {}): Promise<Model> {
@@ -126,57 +184,9 @@ export class Model {
     return batchOf(out, rows);
   }
 
-  /**
-   * Checks typed input columns against the signature (every input there, of its type, all of one length); returns
-   * the row count.
-   */
-  checkColumns(columns: Record<string, Float64Array | readonly string[]>): number {
-    let rows = -1;
-    for (const spec of this.signature.inputs) {
-      const values = columns[spec.name];
-      if (values === undefined) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
-      if (spec.datatype === 'FP64' ? !(values instanceof Float64Array) : !Array.isArray(values))
-        throw new ModelInputError(`input column \`${spec.name}\` must be ${spec.datatype === 'FP64' ? 'numbers (a Float64Array)' : 'text (an array of strings)'}`, spec.name);
-      if (rows >= 0 && values.length !== rows) throw new ModelInputError(`input column \`${spec.name}\` has ${values.length} rows, the others ${rows}`, spec.name);
-      rows = values.length;
-    }
-    return Math.max(0, rows);
-  }
-
   /** Frees the session. */
   async close(): Promise<void> {
     await this.session.release();
-  }
-
-  private inputList(): string {
-    return this.signature.inputs.map((i) => i.name).join(', ');
-  }
-
-  /** Records or a column map as the model's typed input columns, every value checked against its input's type. */
-  columnsOf(input: readonly Row[] | Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
-    return Array.isArray(input) ? this.fromRecords(input as readonly Row[]) : this.fromColumns(input as Record<string, readonly unknown[]>);
-  }
-
-  private fromRecords(records: readonly Row[]): Record<string, Float64Array | string[]> {
-    const columns: Record<string, Float64Array | string[]> = {};
-    for (const spec of this.signature.inputs) {
-      const read = (r: Row, i: number) => {
-        if (!(spec.name in r)) throw new ModelInputError(`row ${i + 1} has no \`${spec.name}\``, spec.name, i);
-        return readValue(spec, r[spec.name], i);
-      };
-      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(records, (r, i) => read(r, i) as number) : records.map((r, i) => read(r, i) as string);
-    }
-    return columns;
-  }
-
-  private fromColumns(map: Record<string, readonly unknown[]>): Record<string, Float64Array | string[]> {
-    const columns: Record<string, Float64Array | string[]> = {};
-    for (const spec of this.signature.inputs) {
-      const values = map[spec.name];
-      if (!Array.isArray(values)) throw new ModelInputError(`missing input column \`${spec.name}\` (the model takes ${this.inputList()})`, spec.name);
-      columns[spec.name] = spec.datatype === 'FP64' ? Float64Array.from(values, (v, i) => readValue(spec, v, i) as number) : values.map((v, i) => readValue(spec, v, i) as string);
-    }
-    return columns;
   }
 }
 

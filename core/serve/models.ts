@@ -7,6 +7,7 @@ import { GitmlError } from '../errors.js';
 import type { ModelSpec } from './config.js';
 import { Batcher } from './batcher.js';
 import { Model, type BatchPrediction } from './model.js';
+import { openModel, type Predictor } from './model-thread.js';
 
 /** Picks the version that answers and whether a request is mirrored to the shadow (traffic.ts). */
 export interface Router {
@@ -31,7 +32,7 @@ export class Served {
   constructor(
     readonly name: string,
     readonly version: string,
-    readonly model: Model,
+    readonly model: Predictor,
   ) {
     this.batcher = new Batcher(model);
   }
@@ -86,6 +87,8 @@ export class ModelSet {
   constructor(
     private readonly specs: ModelSpec[],
     private readonly makeRouter: MakeRouter,
+    /** Run each version's model on a thread of its own (model-thread.ts), where a core is free for it. */
+    private readonly ownThreads = false,
   ) {}
 
   private loading: Promise<unknown> = Promise.resolve();
@@ -127,7 +130,7 @@ export class ModelSet {
         const versions = new Map<string, Served>();
         let name = spec.name;
         for (const v of spec.versions) {
-          const model = await Model.load(v.path);
+          const model = this.ownThreads ? await openModel(v.path) : await Model.load(v.path);
           name ??= model.signature.name;
           const version = v.version ?? model.signature.model_version;
           const served = new Served(name, version, model);
