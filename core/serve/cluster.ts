@@ -37,6 +37,39 @@ export class ServeWorkerError extends GitmlError {
   }
 }
 
+/** Questions sent and not yet answered, by id; answers settle them. */
+class Replies {
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private nextId = 0;
+
+  /** A new question's id and the promise of its answer; `gone` fails it early. */
+  ask(): { id: number; answer: Promise<unknown>; gone(err: Error): void } {
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    return { id, answer, gone: (err) => this.settle({ id, error: err.message }) };
+  }
+
+  settle(m: { id: number; value?: unknown; error?: string }): void {
+    const w = this.waiting.get(m.id);
+    this.waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new ServeWorkerError(m.error));
+    else w?.resolve(m.value);
+  }
+}
+
+type Channel = { send(m: unknown, handle: undefined, options: undefined, callback: (err: Error | null) => void): boolean };
+
+/** Sends `m`; a process that is gone answers nothing, and its exit is handled where it is watched. */
+function send(to: Channel, m: ToWorker | ToPrimary): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      to.send(m, undefined, undefined, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
 export interface ClusterOptions {
   workers: number;
   logs: Partial<Record<LogChannel, LogSink>>;
@@ -48,8 +81,7 @@ export class ServeCluster {
   /** Workers that listen, in the order they started. */
   private readonly live = new Set<Worker>();
   private readonly all = new Set<Worker>();
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  private nextId = 0;
+  private readonly replies = new Replies();
   private stopping = false;
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -99,7 +131,7 @@ export class ServeCluster {
             if (w.isDead()) return resolve();
             w.once('exit', () => resolve());
             w.on('message', (m: ToPrimary) => m.gitml === 'closed' && resolve());
-            w.send({ gitml: 'shutdown' } satisfies ToWorker);
+            void send(w, { gitml: 'shutdown' });
           }),
       ),
     );
@@ -121,7 +153,7 @@ export class ServeCluster {
           const log = this.o.logs[m.channel];
           if (log) for (const line of m.lines) log.write(line);
         } else if (m.gitml === 'ask') void this.answerAsk(w, m.id, m.what);
-        else if (m.gitml === 'answer') this.settle(m);
+        else if (m.gitml === 'answer') this.replies.settle(m);
       });
       w.once('exit', (code, signal) => {
         this.live.delete(w);
@@ -138,32 +170,11 @@ export class ServeCluster {
 
   /** Asks `w` to do `what`; fails when it answers with an error or exits first. */
   private ask(w: Worker, what: Task): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const gone = () => {
-        this.pending.delete(id);
-        reject(new ServeWorkerError(`a server process exited before it answered (${what})`));
-      };
-      w.once('exit', gone);
-      this.pending.set(id, {
-        resolve: (v) => {
-          w.off('exit', gone);
-          resolve(v);
-        },
-        reject: (e) => {
-          w.off('exit', gone);
-          reject(e);
-        },
-      });
-      w.send({ gitml: 'do', id, what } satisfies ToWorker);
-    });
-  }
-
-  private settle(m: { id: number; value?: unknown; error?: string }): void {
-    const p = this.pending.get(m.id);
-    this.pending.delete(m.id);
-    if (m.error !== undefined) p?.reject(new ServeWorkerError(m.error));
-    else p?.resolve(m.value);
+    const q = this.replies.ask();
+    const gone = () => q.gone(new Error(`a server process exited before it answered (${what})`));
+    w.once('exit', gone);
+    void send(w, { gitml: 'do', id: q.id, what });
+    return q.answer.finally(() => w.off('exit', gone));
   }
 
   private async answerAsk(w: Worker, id: number, what: 'metrics' | 'reload'): Promise<void> {
@@ -173,7 +184,7 @@ export class ServeCluster {
     } catch (err) {
       answer = { gitml: 'answer', id, error: (err as Error).message };
     }
-    if (!w.isDead()) w.send(answer);
+    if (!w.isDead()) void send(w, answer);
   }
 }
 
@@ -190,8 +201,7 @@ export interface WorkerTasks {
 
 /** A worker process's side: its line to the primary. */
 export class PrimaryLink {
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  private nextId = 0;
+  private readonly replies = new Replies();
   private tasks: WorkerTasks | undefined;
   private stopped: Promise<void> | undefined;
   private finished: () => void = () => {};
@@ -227,11 +237,9 @@ export class PrimaryLink {
 
   /** Asks the primary for every worker's metrics, or a reload of every worker. */
   ask(what: 'metrics' | 'reload'): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      void this.send({ gitml: 'ask', id, what });
-    });
+    const q = this.replies.ask();
+    void this.send({ gitml: 'ask', id: q.id, what });
+    return q.answer;
   }
 
   /** A log whose lines the primary writes. */
@@ -245,10 +253,7 @@ export class PrimaryLink {
   });
 
   private send(m: ToPrimary): Promise<void> {
-    return new Promise((resolve) => {
-      if (!process.connected) return resolve();
-      process.send!(m, undefined, undefined, () => resolve());
-    });
+    return process.connected ? send(process as unknown as Channel, m) : Promise.resolve();
   }
 
   private stop(tell: boolean): Promise<void> {
@@ -265,13 +270,7 @@ export class PrimaryLink {
 
   private async onMessage(m: ToWorker): Promise<void> {
     if (m.gitml === 'shutdown') return void this.stop(true);
-    if (m.gitml === 'answer') {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.error !== undefined) p?.reject(new ServeWorkerError(m.error));
-      else p?.resolve(m.value);
-      return;
-    }
+    if (m.gitml === 'answer') return this.replies.settle(m);
     if (m.gitml !== 'do' || !this.tasks) return;
     const t = this.tasks;
     let answer: ToPrimary;

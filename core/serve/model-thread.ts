@@ -80,6 +80,7 @@ class ModelThread extends ModelInputs {
   }
 
   async close(): Promise<void> {
+    this.failed = new GitmlError('E_MODEL_THREAD', 'the model was closed', { exitCode: 1 });
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
