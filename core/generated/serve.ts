@@ -43,7 +43,7 @@ export interface ServeConfig {
   /**
    * Server processes sharing the port, each with its own copy of the models; `auto` starts one per core. Default 1.
    */
-  workers?: number | 'auto';
+  workers?: number | string;
   /**
    * The environment variable holding the token of `POST /admin/reload`. Without it the endpoint is off.
    */

@@ -67,7 +67,8 @@ export function parseServeConfig(text: string, file: string, absFile: string): S
       ...(m.shadow ? { shadow: { version: m.shadow.version, share: m.shadow.share, tolerance: m.shadow.tolerance ?? 1e-6 } } : {}),
     })),
     ...(c.admin_token_env !== undefined ? { adminTokenEnv: c.admin_token_env } : {}),
-    ...(c.workers !== undefined ? { workers: c.workers } : {}),
+    // The schema lets a string through only as `auto`.
+    ...(c.workers !== undefined ? { workers: c.workers as number | 'auto' } : {}),
   };
   if (c.log)
     settings.log = {

@@ -148,6 +148,10 @@ admin_token_env: SERVE_TEST_TOKEN
     const r3 = fx.gitml('serve', '--config', 'bad.yaml');
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/model churn is declared twice; list its files as versions of one entry/);
+    fx.write('bad.yaml', 'workers: many\nmodels:\n  - versions: [{path: models/churn.onnx}]\n');
+    const r4 = fx.gitml('serve', '--config', 'bad.yaml');
+    expect(r4.code).toBe(2);
+    expect(r4.stderr).toMatch(/bad\.yaml:1:10: workers: must be a whole number from 1 to 256, or auto/);
   });
 });
 
