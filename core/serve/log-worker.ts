@@ -9,8 +9,7 @@ import type { FromLogThread, LogFileOptions, ToLogThread } from './prediction-lo
 
 const post = (m: FromLogThread) => parentPort!.postMessage(m);
 const { file } = workerData as { file?: LogFileOptions };
-// Lines arrive a page at a time, already batched: appended soon, so that little waits in this thread's memory.
-const log = file ? new NdjsonLog({ flushMs: 20, ...file, onError: (err) => post({ error: err.message }) }) : undefined;
+const log = file ? new NdjsonLog({ ...file, onError: (err) => post({ error: err.message }) }) : undefined;
 
 parentPort!.on('message', (m: ToLogThread) => {
   if ('page' in m) {

@@ -211,7 +211,7 @@ class PageBuilder {
       const to = this.values[c]!;
       if (to instanceof Float64Array) {
         const col = to.length < end ? (this.values[c] = grow(to, end)) : to;
-        col.set(from as Float64Array, at);
+        copy(col, from as Float64Array, at);
       } else for (let r = 0; r < from.length; r++) to.push(from[r] as string);
     }
     if (p.label) for (const l of p.label) (this.label ??= []).push(l);
@@ -261,6 +261,12 @@ function grow<T extends Typed>(a: T, n: number): T {
 function put<T extends Float64Array | Float32Array>(to: T | undefined, from: ArrayLike<number>, at: number, end: number, make: new (n: number) => T): T {
   let col = to ?? new make(Math.max(256, end));
   if (col.length < end) col = grow(col, end);
-  col.set(from, at);
+  copy(col, from, at);
   return col;
+}
+
+/** `to.set(from, at)`, by hand for the few values of one request, where `set`'s own cost is most of the work. */
+function copy(to: Float64Array | Float32Array, from: ArrayLike<number>, at: number): void {
+  if (from.length > 32) return to.set(from, at);
+  for (let i = 0; i < from.length; i++) to[at + i] = from[i]!;
 }
