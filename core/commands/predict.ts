@@ -78,6 +78,8 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
     await previous;
     await writer.finish();
   } catch (err) {
+    // The batch before the failing one may still be writing: the file is removed only once it is done.
+    await previous.catch(() => {});
     writer.abort();
     throw err;
   } finally {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel, ModelInputError } from '../../core/serve/model.js';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFixture, type Fixture } from '../helpers/fixture.js';
 import { packageFixture } from '../helpers/packaged-models.js';
@@ -122,6 +123,13 @@ describe('gitml/model/package and gitml predict', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/bad\.csv:3: `spend` must be a number, got "lots"/);
     expect(fx.exists('out/bad.csv')).toBe(false);
+    // The same several batches in, while the batches before it are being predicted and written: nothing is left.
+    fx.write('late.csv', `id,tenure,spend,plan\n${Array.from({ length: 40 }, (_, i) => `${i},3,${i === 33 ? 'lots' : 20},pro`).join('\n')}\n`);
+    const late = fx.gitml('predict', 'models/churn.onnx', '-i', 'late.csv', '-o', 'out/late.csv', '--batch', '4');
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/late\.csv:35: `spend` must be a number, got "lots"/);
+    expect(fx.exists('out/late.csv')).toBe(false);
+    expect(readdirSync(join(fx.dir, 'out')).filter((f) => f.includes('late'))).toEqual([]);
 
     // A byte-order mark (as spreadsheets write) is not part of the first column's name; a missing --id column is
     // named as such; a 64-bit id from Parquet keeps every digit.
