@@ -1,8 +1,9 @@
 /**
  * Requests to one model version share its runs: while a run is in flight, the requests that arrive wait, and the next
- * run takes them all at once (up to `maxRows` rows), then hands each its own rows of the answer. An idle model runs a
- * request at once, so batching adds no wait; under load it divides onnxruntime's fixed cost per run among the
- * requests (Triton calls this dynamic batching). Each request's columns are checked against the signature before they
+ * run takes them all at once (up to `maxRows` rows), then hands each its own rows of the answer. An idle model runs
+ * once the requests that arrived together have been read (the same turn of the event loop), so batching adds no
+ * wait; under load it divides onnxruntime's fixed cost per run among the requests (Triton calls this dynamic
+ * batching). Each request's columns are checked against the signature before they
  * are queued, so one request's bad input never fails another's.
  *
  * Trees give every row the same bits whatever it is batched with; a network's float arithmetic may differ in the last
@@ -43,12 +44,15 @@ export class Batcher {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ columns, rows, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        // After the requests that arrived with this one have been read, so the first run takes them all.
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.queue.length) {
       const jobs: Job[] = [];
       let rows = 0;
