@@ -109,26 +109,25 @@ export class ServeMetrics {
         this.set(metrics.readInFlight());
       },
     });
-    const shadowLabels = SHADOW_LABELS;
     this.shadowRequests = new Counter({
       name: 'gitml_shadow_requests_total',
       help: 'Requests mirrored to a shadow version, including those where the shadow failed',
-      labelNames: shadowLabels,
+      labelNames: SHADOW_LABELS,
       registers,
     });
     this.shadowCompared = new Counter({
       name: 'gitml_shadow_compared_total',
       help: 'Rows whose shadow prediction was compared with the answering version',
-      labelNames: shadowLabels,
+      labelNames: SHADOW_LABELS,
       registers,
     });
     this.shadowAgreements = new Counter({
       name: 'gitml_shadow_agreements_total',
       help: 'Compared rows where the shadow predicted the same class, or a value within the tolerance',
-      labelNames: shadowLabels,
+      labelNames: SHADOW_LABELS,
       registers,
     });
-    this.shadowErrors = new Counter({ name: 'gitml_shadow_errors_total', help: 'Mirrored requests the shadow version failed to answer', labelNames: shadowLabels, registers });
+    this.shadowErrors = new Counter({ name: 'gitml_shadow_errors_total', help: 'Mirrored requests the shadow version failed to answer', labelNames: SHADOW_LABELS, registers });
     // Server processes' ratios do not add up: aggregateMetrics works the ratio out from the summed counters instead.
     this.shadowRatio = new Gauge({ name: RATIO, help: RATIO_HELP, labelNames: SHADOW_LABELS, registers, aggregator: 'omit' });
     if (o.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gitml_' });
