@@ -123,7 +123,8 @@ export async function serveUntilSignal(o: ServeOptions): Promise<void> {
   if (workers > 1) {
     // The primary writes the logs: workers send it their lines.
     const logs: ClusterOptions['logs'] = {};
-    if (settings.log) logs.predictions = new NdjsonLog({ ...logFile(settings.log), onError: (err) => print(`prediction log: ${err.message}`) });
+    // Appended as each worker's batch arrives: lines kept waiting would cost the collector more than the writes.
+    if (settings.log) logs.predictions = new NdjsonLog({ ...logFile(settings.log), flushMs: 0, onError: (err) => print(`prediction log: ${err.message}`) });
     if (settings.feedback) logs.feedback = feedbackFile(settings.feedback, print);
     const cluster = new ServeCluster({ workers, logs, print });
     const started = await cluster.start();

@@ -30,8 +30,8 @@ export interface LogPage {
   score?: Float32Array;
 }
 
-/** The page's records, each a line ending in `\n`. */
-export function logLines(page: LogPage): string {
+/** The page's records, one line each, ending in `\n`. */
+export function logLines(page: LogPage): string[] {
   const keys = page.names.map((n) => `${JSON.stringify(n)}:`);
   const head = `,"model":${JSON.stringify(page.model)},"version":${JSON.stringify(page.version)},"inputs":{`;
   // Requests of one page share their millisecond and their few labels often: each is formatted once.
@@ -48,12 +48,13 @@ export function logLines(page: LogPage): string {
     }
     return `${text}]`;
   };
-  let text = '';
+  const lines = new Array<string>(page.ids.length);
   for (let i = 0; i < page.ids.length; i++) {
     const from = page.start[i]!;
     const to = page.start[i + 1]!;
     if (page.ts[i] !== ms) iso = new Date((ms = page.ts[i]!)).toISOString();
-    let line = `{"id":${JSON.stringify(page.ids[i])},"ts":"${iso}"${head}`;
+    const id = page.ids[i]!;
+    let line = `{"id":${PLAIN.test(id) ? `"${id}"` : JSON.stringify(id)},"ts":"${iso}"${head}`;
     for (let c = 0; c < keys.length; c++) {
       const col = page.columns[c]!;
       line += (c ? ',' : '') + keys[c] + (col instanceof Float64Array ? numbers(col, from, to) : texts(col, from, to));
@@ -73,10 +74,13 @@ export function logLines(page: LogPage): string {
       sep = ',';
     }
     if (page.score) line += `${sep}"score":${numbers(page.score, from, to)}`;
-    text += `${line}},"latency_ms":${Number(page.latencyMs[i]!.toFixed(3))}}\n`;
+    lines[i] = `${line}},"latency_ms":${Math.round(page.latencyMs[i]! * 1000) / 1000}}\n`;
   }
-  return text;
+  return lines;
 }
+
+/** Text JSON writes as it is (ids are mostly UUIDs): no quote, backslash or control character, nothing but ASCII. */
+const PLAIN = /^[\w.:@+\/=-]*$/;
 
 /** A JSON array of `v[from..to)`; a missing number (NaN, infinite) is null. */
 function numbers(v: Float64Array | Float32Array, from: number, to: number): string {

@@ -129,6 +129,21 @@ export class NdjsonLog {
     this.schedule();
   }
 
+  /** Queues lines of JSON already serialised, each ending in a newline (the prediction log's pages); never throws. */
+  writeLines(lines: readonly string[]): void {
+    if (this.closed) {
+      this.counts.dropped += lines.length;
+      return;
+    }
+    for (const line of lines) {
+      if (this.queue.length >= this.o.maxQueue) {
+        this.counts.dropped++;
+        this.overflow++;
+      } else this.queue.push(line);
+    }
+    this.schedule();
+  }
+
   /** Appends what is queued; resolves when it is on disk (or reported lost). Never rejects. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);

@@ -135,7 +135,7 @@ export class PredictionLog {
 
   private send(builder: PageBuilder): void {
     const page = builder.page();
-    if (!this.worker) return this.sink!.write(logLines(page));
+    if (!this.worker) return this.writeHere(page);
     const seq = this.seq++;
     this.sent.set(seq, { page });
     this.worker.postMessage({ seq, page } satisfies ToLogThread);
@@ -147,10 +147,16 @@ export class PredictionLog {
     this.worker = undefined;
     this.sink ??= this.fileHere();
     for (const { page, done } of this.sent.values()) {
-      if (page) this.sink.write(logLines(page));
+      if (page) this.writeHere(page);
       done?.();
     }
     this.sent.clear();
+  }
+
+  private writeHere(page: LogPage): void {
+    const lines = logLines(page);
+    if (this.sink instanceof NdjsonLog) this.sink.writeLines(lines);
+    else this.sink!.write(lines.join(''));
   }
 
   private fileHere(): NdjsonLog {

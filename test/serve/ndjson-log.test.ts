@@ -106,6 +106,24 @@ describe('NdjsonLog', () => {
     await log.close();
   });
 
+  it('takes lines already written, several at a time or joined in one text, and still rotates between them', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'predictions.ndjson');
+    const log = new NdjsonLog({ path, maxBytes: 500 });
+    const records = Array.from({ length: 30 }, (_, i) => ({ i, pad: 'y'.repeat(40) }));
+    const lines = records.map((r) => `${JSON.stringify(r)}\n`);
+    log.writeLines(lines.slice(0, 10));
+    log.write(lines.slice(10, 20).join(''));
+    log.writeLines(lines.slice(20));
+    await log.close();
+    expect(allRecords(dir)).toEqual(records);
+    for (const f of readdirSync(dir)) expect(statSync(join(dir, f)).size, f).toBeLessThanOrEqual(500);
+    expect(readdirSync(dir).length).toBeGreaterThan(3);
+    // After close, lines are counted as dropped, never thrown.
+    log.writeLines(lines.slice(0, 2));
+    expect(log.dropped).toBe(2);
+  });
+
   it('rotates by size across batches, and gives a line larger than maxBytes a file of its own', async () => {
     const dir = freshDir();
     const path = join(dir, 'predictions.ndjson');
