@@ -39,10 +39,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the server in this process; resolves once it listens. In a `--workers` process, `link` joins it to the primary. */
-export async function serve(o: ServeOptions, link?: PrimaryLink): Promise<RunningServer> {
-  const cwd = o.cwd ?? process.cwd();
-  const settings = settingsOf(o, cwd);
+/** Starts the server in this process; resolves once it listens. */
+export function serve(o: ServeOptions): Promise<RunningServer> {
+  return start(o, settingsOf(o, o.cwd ?? process.cwd()));
+}
+
+/** `serve` on settings already read; in a `--workers` process, `link` joins it to the primary. */
+async function start(o: ServeOptions, settings: ServeSettings, link?: PrimaryLink): Promise<RunningServer> {
   // A process keeps its HTTP thread busy; the models get threads of their own where there is a core for each. On a
   // machine without one they would only take turns with the HTTP thread, and pay for the messages between them.
   const processes = workerCount(o.workers ?? settings.workers ?? 1);
@@ -114,9 +117,8 @@ export async function serve(o: ServeOptions, link?: PrimaryLink): Promise<Runnin
  */
 export async function serveUntilSignal(o: ServeOptions): Promise<void> {
   if (PrimaryLink.isWorker) return serveAsWorker(o);
+  const settings = settingsOf(o, o.cwd ?? process.cwd());
   const print = o.print ?? (() => {});
-  const cwd = o.cwd ?? process.cwd();
-  const settings = settingsOf(o, cwd);
   const workers = workerCount(o.workers ?? settings.workers ?? 1);
   let close: () => Promise<void>;
   let reload: () => Promise<void>;
@@ -135,7 +137,7 @@ export async function serveUntilSignal(o: ServeOptions): Promise<void> {
       await cluster.reload();
     };
   } else {
-    const running = await serve(o);
+    const running = await start(o, settings);
     close = running.close;
     reload = running.reload;
   }
@@ -158,7 +160,7 @@ export async function serveUntilSignal(o: ServeOptions): Promise<void> {
 async function serveAsWorker(o: ServeOptions): Promise<void> {
   const link = new PrimaryLink();
   try {
-    await serve({ ...o, print: () => {} }, link);
+    await start({ ...o, print: () => {} }, settingsOf(o, o.cwd ?? process.cwd()), link);
   } catch (err) {
     await link.failed(err);
     process.exit(1);

@@ -22,6 +22,7 @@ type Task = 'metrics' | 'prepare' | 'commit' | 'abort';
 type ToPrimary =
   | { gitml: 'listening'; url: string; models: string }
   | { gitml: 'failed'; code: string; message: string; exitCode: number }
+  /** Whole lines, each ending in a newline. */
   | { gitml: 'log'; channel: LogChannel; lines: string[] }
   | { gitml: 'ask'; id: number; what: 'metrics' | 'reload' }
   | { gitml: 'answer'; id: number; value?: unknown; error?: string }
@@ -151,7 +152,7 @@ export class ServeCluster {
         } else if (m.gitml === 'failed') reject(new ServeWorkerError(m.message, m.code, m.exitCode === 2 ? 2 : 1));
         else if (m.gitml === 'log') {
           const log = this.o.logs[m.channel];
-          if (log) for (const line of m.lines) log.write(line);
+          log?.writeLines(m.lines);
         } else if (m.gitml === 'ask') void this.answerAsk(w, m.id, m.what);
         else if (m.gitml === 'answer') this.replies.settle(m);
       });
@@ -284,7 +285,7 @@ export class PrimaryLink {
   }
 }
 
-/** Lines (or texts of several) for the primary's log, sent in batches (every `flushMs`, or at `batch` of them). */
+/** Lines for the primary's log, sent in batches (every `flushMs`, or at `batch` lines). */
 class IpcLog implements LogSink {
   private lines: string[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -297,8 +298,12 @@ class IpcLog implements LogSink {
   ) {}
 
   write(record: object | string): void {
+    this.writeLines([`${typeof record === 'string' ? record : JSON.stringify(record)}\n`]);
+  }
+
+  writeLines(lines: readonly string[]): void {
     if (this.closed) return;
-    this.lines.push(typeof record === 'string' ? record : JSON.stringify(record));
+    for (const line of lines) this.lines.push(line);
     if (this.lines.length >= this.batch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }

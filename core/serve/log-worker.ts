@@ -1,6 +1,6 @@
 /**
  * The prediction log's thread (prediction-log.ts): turns pages of requests into NDJSON lines and appends them to the
- * log file, or hands them back as text when there is no file here (a `--workers` process: the primary writes it).
+ * log file, or hands them back when there is no file here (a `--workers` process: the primary writes it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { logLines } from './log-lines.js';
@@ -19,6 +19,6 @@ parentPort!.on('message', (m: ToLogThread) => {
     if (log) {
       log.writeLines(lines);
       post({ seq: m.seq });
-    } else post({ seq: m.seq, text: lines.join('') });
+    } else post({ seq: m.seq, lines });
   } else void (log ? (m.close ? log.close() : log.flush()) : Promise.resolve()).then(() => post({ seq: m.seq }));
 });

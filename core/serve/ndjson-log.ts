@@ -97,8 +97,8 @@ export class NdjsonLog {
   }
 
   /**
-   * Queues one JSON-serialisable record, or lines of JSON already serialised (a string; lines end in, or are joined
-   * by, newlines), which saves a hot caller the serialisation; returns at once and never throws.
+   * Queues one JSON-serialisable record, or a line of JSON already serialised (a string, without its newline), which
+   * saves a hot caller the serialisation; returns at once and never throws.
    */
   write(record: object | string): void {
     if (this.closed) {
@@ -122,14 +122,14 @@ export class NdjsonLog {
       return this.lose(`a record could not be serialised as JSON (${(err as Error).message})`, err);
     }
     if (typeof line !== 'string') return this.lose(`a record could not be serialised as JSON (${typeof record})`);
-    if (typeof record === 'string' && line.includes('\n')) {
-      // Several lines at once (the prediction log's pages): queued one by one, so rotation still falls between lines.
-      for (const l of line.split('\n')) if (l) this.queue.push(`${l}\n`);
-    } else this.queue.push(`${line}\n`);
+    this.queue.push(`${line}\n`);
     this.schedule();
   }
 
-  /** Queues lines of JSON already serialised, each ending in a newline (the prediction log's pages); never throws. */
+  /**
+   * Queues lines of JSON already serialised, each ending in a newline (the prediction log's pages), one by one, so
+   * rotation still falls between them; never throws.
+   */
   writeLines(lines: readonly string[]): void {
     if (this.closed) {
       this.counts.dropped += lines.length;

@@ -2,7 +2,7 @@
  * The prediction log's request side. A request's record is appended to its model version's page (ids, times and the
  * input and output values, column by column), and a page goes, every `flushMs` or once it holds `pageRows` rows, to a
  * thread (log-worker.ts) that writes its NDJSON lines (log-lines.ts) to the log file (ndjson-log.ts), or, in a
- * `--workers` process, hands them back as one text for the primary, which writes the file. So the request path never
+ * `--workers` process, hands them back for the primary, which writes the file. So the request path never
  * formats a number or a date, nor waits for the disk. Where the compiled thread is missing (running from the
  * TypeScript sources), pages are formatted and written on this thread instead.
  */
@@ -22,12 +22,12 @@ type Columns = Record<string, Float64Array | readonly string[]>;
 export type LogFileOptions = Pick<NdjsonLogOptions, 'path' | 'maxBytes' | 'maxAgeMs' | 'flushMs'>;
 
 /** Thread -> this side. */
-export type FromLogThread = { seq: number; text?: string } | { error: string };
+export type FromLogThread = { seq: number; lines?: string[] } | { error: string };
 /** This side -> thread. */
 export type ToLogThread = { seq: number; page: LogPage } | { seq: number; flush: true; close?: boolean };
 
 export interface PredictionLogOptions {
-  /** The log file written from the thread, or a sink that takes the lines as text (a `--workers` process's). */
+  /** The log file written from the thread, or a sink that takes the lines (a `--workers` process's). */
   to: { file: LogFileOptions } | { sink: LogSink };
   /** Share of requests logged, 0..1, drawn with `random`. @default 1 */
   sample?: number;
@@ -71,7 +71,7 @@ export class PredictionLog {
         if ('error' in m) return this.o.onError?.(m.error);
         const entry = this.sent.get(m.seq);
         this.sent.delete(m.seq);
-        if (m.text !== undefined) this.sink!.write(m.text);
+        if (m.lines) this.sink!.writeLines(m.lines);
         entry?.done?.();
       });
       // A thread that fails hands its pages back to this one.
@@ -154,9 +154,7 @@ export class PredictionLog {
   }
 
   private writeHere(page: LogPage): void {
-    const lines = logLines(page);
-    if (this.sink instanceof NdjsonLog) this.sink.writeLines(lines);
-    else this.sink!.write(lines.join(''));
+    this.sink!.writeLines(logLines(page));
   }
 
   private fileHere(): NdjsonLog {

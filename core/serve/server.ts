@@ -37,7 +37,10 @@ export interface PredictionSink {
 
 /** An append-only log that never blocks (ndjson-log.ts). */
 export interface LogSink {
+  /** One record, or one line of JSON already serialised (without its newline). */
   write(record: object | string): void;
+  /** Lines of JSON already serialised, each ending in a newline. */
+  writeLines(lines: readonly string[]): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,7 +19,10 @@ function memory(): LogSink & { text: string; closed: boolean } {
     text: '',
     closed: false,
     write(record) {
-      this.text += String(record);
+      this.text += `${String(record)}\n`;
+    },
+    writeLines(lines) {
+      this.text += lines.join('');
     },
     flush: async () => {},
     async close() {
